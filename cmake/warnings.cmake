@@ -1,0 +1,19 @@
+# Warnings on for our own targets only (not for third-party headers).
+add_library(warren_warnings INTERFACE)
+target_compile_options(warren_warnings INTERFACE -Wall -Wextra -Wpedantic)
+
+# Asio and Beast are compiled once, in warren_asio (see core/src/util/asio_impl.cpp),
+# instead of in every translation unit that includes them.
+add_library(warren_boost INTERFACE)
+target_compile_definitions(warren_boost INTERFACE
+  BOOST_ASIO_SEPARATE_COMPILATION
+  BOOST_BEAST_SEPARATE_COMPILATION
+  BOOST_ASIO_NO_DEPRECATED
+  BOOST_BEAST_USE_STD_STRING_VIEW)
+target_link_libraries(warren_boost INTERFACE Boost::headers Boost::json Boost::url
+  OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+
+if(WARREN_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

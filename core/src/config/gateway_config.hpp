@@ -1,0 +1,72 @@
+#pragma once
+// The gateway's settings, read once at start from gateway.toml and command-line
+// overrides, then shared read-only by every part of the core.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace warren {
+
+struct server_settings {
+    std::string listen = "127.0.0.1:8080";  // HOST:PORT; [::1]:PORT for IPv6; port 0 = any
+    std::string domain = "localhost";       // tunnels are <name>.<domain>
+    std::string public_url;                 // optional, e.g. "https://example.com"; else derived
+    std::filesystem::path tls_cert;         // PEM chain; TLS on when cert and key are set
+    std::filesystem::path tls_key;          // PEM private key
+    unsigned threads = 0;                   // 0 = hardware concurrency
+    std::chrono::milliseconds drain_timeout{30'000};   // SIGTERM grace period
+};
+
+struct tunnel_settings {
+    bool allow_anonymous = true;
+    std::chrono::milliseconds reclaim_grace{60'000};    // a dropped name stays reserved
+    std::chrono::milliseconds request_timeout{30'000};  // no response head -> 504
+    std::uint64_t max_body_bytes = 0;                    // 0 = unlimited; else 413
+    std::uint32_t max_streams = 1000;                    // concurrent streams per tunnel
+    std::uint32_t max_tunnels = 10'000;                  // connected tunnels per gateway
+    std::uint32_t stream_window = 4u << 20;              // per-stream credit, bytes
+    std::uint32_t connection_window = 32u << 20;         // per-tunnel credit, bytes
+    std::uint32_t max_frame_payload = 64u << 10;         // DATA chunk size
+    bool integrity = false;                              // require end-to-end SHA-256
+    std::chrono::milliseconds ping_interval{15'000};
+    std::chrono::milliseconds ping_timeout{10'000};
+};
+
+struct limit_settings {
+    std::uint32_t header_bytes = 32u << 10;            // request head, 431 above
+    std::chrono::milliseconds header_timeout{10'000};   // slowloris guard
+    std::chrono::milliseconds idle_timeout{120'000};    // keep-alive / body inactivity
+    std::chrono::milliseconds handshake_timeout{10'000};
+};
+
+struct log_settings {
+    std::string level = "info";   // trace|debug|info|warn|error|off
+    std::string format = "text";  // text|json
+};
+
+struct gateway_config {
+    std::filesystem::path source;  // the file it came from (empty if none)
+    server_settings server;
+    tunnel_settings tunnels;
+    limit_settings limits;
+    log_settings log;
+};
+
+// Thrown for any invalid configuration; what() is one line naming the file,
+// the line and the key, e.g.
+//   gateway.toml:4: [server] listen: expected "HOST:PORT", got "8080"
+class config_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Parses and validates a gateway.toml. Unknown keys and tables, wrong types and
+// bad values throw config_error. Missing keys keep the defaults above.
+gateway_config load_gateway_config(const std::filesystem::path& file);
+
+// Same, from a string (for tests); `name` is used in error messages.
+gateway_config parse_gateway_config(std::string_view toml_text, const std::string& name);
+
+}  // namespace warren
