@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace warren {
 
@@ -16,28 +18,28 @@ struct server_settings {
     std::filesystem::path tls_cert;         // PEM chain; TLS on when cert and key are set
     std::filesystem::path tls_key;          // PEM private key
     unsigned threads = 0;                   // 0 = hardware concurrency
-    std::chrono::milliseconds drain_timeout{30'000};   // SIGTERM grace period
+    std::chrono::milliseconds drain_timeout{30'000};  // SIGTERM grace period
 };
 
 struct tunnel_settings {
     bool allow_anonymous = true;
     std::chrono::milliseconds reclaim_grace{60'000};    // a dropped name stays reserved
     std::chrono::milliseconds request_timeout{30'000};  // no response head -> 504
-    std::uint64_t max_body_bytes = 0;                    // 0 = unlimited; else 413
-    std::uint32_t max_streams = 1000;                    // concurrent streams per tunnel
-    std::uint32_t max_tunnels = 10'000;                  // connected tunnels per gateway
-    std::uint32_t stream_window = 4u << 20;              // per-stream credit, bytes
-    std::uint32_t connection_window = 32u << 20;         // per-tunnel credit, bytes
-    std::uint32_t max_frame_payload = 64u << 10;         // DATA chunk size
-    bool integrity = false;                              // require end-to-end SHA-256
+    std::uint64_t max_body_bytes = 0;                   // 0 = unlimited; else 413
+    std::uint32_t max_streams = 1000;                   // concurrent streams per tunnel
+    std::uint32_t max_tunnels = 10'000;                 // connected tunnels per gateway
+    std::uint32_t stream_window = 4u << 20;             // per-stream credit, bytes
+    std::uint32_t connection_window = 32u << 20;        // per-tunnel credit, bytes
+    std::uint32_t max_frame_payload = 64u << 10;        // DATA chunk size
+    bool integrity = false;                             // require end-to-end SHA-256
     std::chrono::milliseconds ping_interval{15'000};
     std::chrono::milliseconds ping_timeout{10'000};
 };
 
 struct limit_settings {
     std::uint32_t header_bytes = 32u << 10;            // request head, 431 above
-    std::chrono::milliseconds header_timeout{10'000};   // slowloris guard
-    std::chrono::milliseconds idle_timeout{120'000};    // keep-alive / body inactivity
+    std::chrono::milliseconds header_timeout{10'000};  // slowloris guard
+    std::chrono::milliseconds idle_timeout{120'000};   // keep-alive / body inactivity
     std::chrono::milliseconds handshake_timeout{10'000};
 };
 
@@ -55,18 +57,47 @@ struct gateway_config {
 };
 
 // Thrown for any invalid configuration; what() is one line naming the file,
-// the line and the key, e.g.
-//   gateway.toml:4: [server] listen: expected "HOST:PORT", got "8080"
+// the line and column, the table and the key, e.g.
+//   gateway.toml:4:10: [server] listen: port must be 0-65535 (got "127.0.0.1:80800")
+//   gateway.toml:9:1: [tunnels] max_stream: unknown key, did you mean max_streams?
 class config_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
 // Parses and validates a gateway.toml. Unknown keys and tables, wrong types and
-// bad values throw config_error. Missing keys keep the defaults above.
+// bad values throw config_error, as does a file that cannot be read. Missing
+// keys keep the defaults above. Relative tls_cert/tls_key paths are resolved
+// against the file's directory.
 gateway_config load_gateway_config(const std::filesystem::path& file);
 
-// Same, from a string (for tests); `name` is used in error messages.
-gateway_config parse_gateway_config(std::string_view toml_text, const std::string& name);
+// Same, from a string (for tests); `name` is used in error messages and
+// relative TLS paths are joined to `base_dir` (left relative when it is empty).
+gateway_config parse_gateway_config(std::string_view toml_text, const std::string& name,
+                                    const std::filesystem::path& base_dir = {});
+
+// Command-line flags that replace a value of the file (--listen, --domain,
+// --log-format, --log-level); unset ones leave the file's value. The `{}`
+// let callers name only the flags given: `{.listen = "0.0.0.0:80"}`.
+struct config_overrides {
+    std::optional<std::string> listen{};
+    std::optional<std::string> domain{};
+    std::optional<std::string> log_format{};
+    std::optional<std::string> log_level{};
+};
+
+// Applies the overrides with the same checks as the file; throws config_error
+// naming the flag, e.g. `--listen: port must be 0-65535 (got "h:70000")`.
+void apply_overrides(gateway_config& config, const config_overrides& overrides);
+
+// A validated `listen` value split for the listener: the host without the
+// brackets of an IPv6 literal, and the port (0 = any free port).
+struct listen_address {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+// Splits HOST:PORT as accepted by [server] listen; nullopt if it is not one.
+std::optional<listen_address> parse_listen_address(std::string_view text);
 
 }  // namespace warren

@@ -1,0 +1,366 @@
+#include "config/gateway_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "config/values.hpp"
+
+namespace warren {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+constexpr std::uint64_t kib = 1ull << 10;
+constexpr std::uint64_t mib = 1ull << 20;
+constexpr std::uint64_t gib = 1ull << 30;
+constexpr milliseconds max_duration{24 * 3'600'000};
+
+// Where a problem is, for the one shape every message has:
+//   FILE:LINE:COL: [table] key: what is wrong (got X)
+struct place {
+    std::string file;
+    std::string table;  // "[server]", "[[auth]]", or empty at the top level
+    std::string key;    // empty when the message is about a whole table
+    toml::source_position position;
+};
+
+[[noreturn]] void fail(const place& at, std::string_view what) {
+    std::string message = at.file;
+    if (at.position.line != 0)
+        message += concat(
+            {":", std::to_string(at.position.line), ":", std::to_string(at.position.column)});
+    message += ": ";
+    const std::string_view separator = !at.table.empty() && !at.key.empty() ? " " : "";
+    const auto subject = concat({at.table, separator, at.key});
+    if (!subject.empty()) message += concat({subject, ": "});
+    message += what;
+    // One line, whatever the text quoted in it.
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    throw config_error(message);
+}
+
+// A value as it was written, on one line, for "(got X)".
+std::string shown(const toml::node& node) {
+    if (node.is_table()) return "a table";
+    if (node.is_array()) return "an array";
+    if (const auto* text = node.as_string()) return quote_text(text->get());
+    std::ostringstream out;
+    node.visit([&out](const auto& value) {
+        if constexpr (toml::is_value<decltype(value)>) out << value;
+    });
+    return out.str();
+}
+
+[[noreturn]] void fail_value(const place& at, const toml::node& node, std::string_view what) {
+    fail(at, concat({what, " (got ", shown(node), ")"}));
+}
+
+template <class T>
+const T& expect(const toml::node& node, const place& at, std::string_view expected) {
+    const auto* value = node.as<T>();
+    if (value == nullptr) fail_value(at, node, expected);
+    return value->get();
+}
+
+// One known key of a table and how its value is checked and stored.
+struct field {
+    std::string_view key;
+    std::function<void(const toml::node&, const place&)> read;
+};
+
+using checker = value_problem (*)(std::string_view);
+
+field string_field(std::string_view key, std::string& out, checker check) {
+    return {key, [&out, check](const toml::node& node, const place& at) {
+                const auto& text = expect<std::string>(node, at, "expected a string");
+                if (const auto problem = check(text)) fail_value(at, node, *problem);
+                out = text;
+            }};
+}
+
+field tls_path_field(std::string_view key, fs::path& out) {
+    return {key, [&out](const toml::node& node, const place& at) {
+                const auto& text = expect<std::string>(node, at, "expected a file path string");
+                if (text.empty())
+                    fail_value(at, node, "must not be empty; leave the key out to turn TLS off");
+                out = text;
+            }};
+}
+
+field bool_field(std::string_view key, bool& out) {
+    return {key, [&out](const toml::node& node, const place& at) {
+                out = expect<bool>(node, at, "expected true or false");
+            }};
+}
+
+template <class T>
+field count_field(std::string_view key, T& out, std::int64_t min, std::int64_t max) {
+    return {key, [&out, min, max](const toml::node& node, const place& at) {
+                const auto value = expect<std::int64_t>(node, at, "expected an integer");
+                if (value < min || value > max)
+                    fail_value(at, node,
+                               concat({"must be between ", std::to_string(min), " and ",
+                                       std::to_string(max)}));
+                out = static_cast<T>(value);
+            }};
+}
+
+template <class T>
+field size_field(std::string_view key, T& out, std::uint64_t min, std::uint64_t max) {
+    return {key, [&out, min, max](const toml::node& node, const place& at) {
+                std::optional<std::uint64_t> bytes;
+                if (const auto* number = node.as_integer(); number && number->get() >= 0)
+                    bytes = static_cast<std::uint64_t>(number->get());
+                else if (const auto* text = node.as_string())
+                    bytes = parse_byte_size(text->get());
+                if (!bytes)
+                    fail_value(at, node,
+                               "expected a size: an integer number of bytes or a string such "
+                               "as \"512B\", \"64KiB\", \"4MiB\", \"1GiB\" or \"10MB\"");
+                if (*bytes < min || *bytes > max)
+                    fail_value(at, node,
+                               concat({"must be between ", format_byte_size(min), " and ",
+                                       format_byte_size(max)}));
+                out = static_cast<T>(*bytes);
+            }};
+}
+
+field duration_field(std::string_view key, milliseconds& out, milliseconds min) {
+    return {key, [&out, min](const toml::node& node, const place& at) {
+                std::optional<milliseconds> value;
+                if (const auto* text = node.as_string()) value = parse_duration(text->get());
+                if (!value)
+                    fail_value(at, node,
+                               "expected a duration string with a unit (ms, s, m or h), such as "
+                               "\"250ms\", \"30s\", \"5m\" or \"1h\"");
+                if (*value < min || *value > max_duration)
+                    fail_value(at, node,
+                               concat({"must be between ", format_duration(min), " and ",
+                                       format_duration(max_duration)}));
+                out = *value;
+            }};
+}
+
+value_problem check_log_level(std::string_view text) {
+    return check_one_of(text, log_levels);
+}
+
+value_problem check_log_format(std::string_view text) {
+    return check_one_of(text, log_formats);
+}
+
+struct table_spec {
+    std::string_view name;
+    std::vector<field> fields;
+};
+
+// The tables gateway.toml may have, each reading into `config`.
+std::vector<table_spec> table_specs(gateway_config& config) {
+    constexpr auto u32_max = std::numeric_limits<std::uint32_t>::max();
+    constexpr milliseconds zero{0};
+    constexpr milliseconds positive{1};
+    auto& server = config.server;
+    auto& tunnels = config.tunnels;
+    auto& limits = config.limits;
+    auto& log = config.log;
+    return {
+        {"server",
+         {string_field("listen", server.listen, check_listen),
+          string_field("domain", server.domain, check_domain),
+          string_field("public_url", server.public_url, check_public_url),
+          tls_path_field("tls_cert", server.tls_cert), tls_path_field("tls_key", server.tls_key),
+          count_field("threads", server.threads, 0, 1024),
+          duration_field("drain_timeout", server.drain_timeout, zero)}},
+        {"tunnels",
+         {bool_field("allow_anonymous", tunnels.allow_anonymous),
+          duration_field("reclaim_grace", tunnels.reclaim_grace, zero),
+          duration_field("request_timeout", tunnels.request_timeout, positive),
+          // Bounded only so that an absurd value is caught as a typo.
+          size_field("max_body_bytes", tunnels.max_body_bytes, 0, 1ull << 50),
+          count_field("max_streams", tunnels.max_streams, 1, u32_max),
+          count_field("max_tunnels", tunnels.max_tunnels, 1, u32_max),
+          size_field("stream_window", tunnels.stream_window, 64 * kib, gib),
+          size_field("connection_window", tunnels.connection_window, 64 * kib, gib),
+          size_field("max_frame_payload", tunnels.max_frame_payload, kib, mib),
+          bool_field("integrity", tunnels.integrity),
+          duration_field("ping_interval", tunnels.ping_interval, positive),
+          duration_field("ping_timeout", tunnels.ping_timeout, positive)}},
+        {"limits",
+         {size_field("header_bytes", limits.header_bytes, kib, mib),
+          duration_field("header_timeout", limits.header_timeout, positive),
+          duration_field("idle_timeout", limits.idle_timeout, positive),
+          duration_field("handshake_timeout", limits.handshake_timeout, positive)}},
+        {"log",
+         {string_field("level", log.level, check_log_level),
+          string_field("format", log.format, check_log_format)}},
+    };
+}
+
+// toml++ keeps a table sorted by key; walking it in file order instead makes
+// the first problem reported the first one a reader of the file meets.
+std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(
+    const toml::table& table) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (const auto& [key, node] : table) entries.emplace_back(&key, &node);
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const auto& pa = a.first->source().begin;
+        const auto& pb = b.first->source().begin;
+        return std::tie(pa.line, pa.column) < std::tie(pb.line, pb.column);
+    });
+    return entries;
+}
+
+std::string unknown_key(std::string_view key, const table_spec& spec) {
+    std::vector<std::string_view> known;
+    for (const auto& f : spec.fields) known.push_back(f.key);
+    const auto nearest = nearest_name(key, known);
+    if (!nearest.empty()) return concat({"unknown key, did you mean ", nearest, "?"});
+    return concat({"unknown key (expected one of ", join_names(known), ")"});
+}
+
+void read_table(const toml::table& table, const table_spec& spec, const std::string& file) {
+    const auto label = concat({"[", spec.name, "]"});
+    for (const auto& [key, node] : in_file_order(table)) {
+        const auto name = key->str();
+        const auto known = std::find_if(spec.fields.begin(), spec.fields.end(),
+                                        [&](const field& f) { return f.key == name; });
+        if (known == spec.fields.end())
+            fail({file, label, std::string(name), key->source().begin}, unknown_key(name, spec));
+        known->read(*node, {file, label, std::string(name), node->source().begin});
+    }
+}
+
+// A name at the top level that is not one of our tables.
+[[noreturn]] void fail_unknown_top_level(const std::vector<table_spec>& specs, const toml::key& key,
+                                         const toml::node& node, const std::string& file) {
+    const std::string name(key.str());
+    std::vector<std::string_view> tables;
+    for (const auto& spec : specs) tables.push_back(spec.name);
+    const auto position = key.source().begin;
+    if (node.is_table() || node.is_array_of_tables()) {
+        const auto label = node.is_table() ? concat({"[", name, "]"}) : concat({"[[", name, "]]"});
+        const auto nearest = nearest_name(name, tables);
+        if (!nearest.empty())
+            fail({file, label, "", position},
+                 concat({"unknown table, did you mean [", nearest, "]?"}));
+        fail({file, label, "", position},
+             concat({"unknown table (expected one of ", join_names(tables), ")"}));
+    }
+    // Most likely a key written above its table header.
+    for (const auto& spec : specs) {
+        for (const auto& f : spec.fields) {
+            if (f.key == name)
+                fail({file, "", name, position},
+                     concat({"unknown top-level key, did you mean [", spec.name, "] ", name, "?"}));
+        }
+    }
+    fail({file, "", name, position},
+         concat({"unknown top-level key (keys belong in the tables ", join_names(tables), ")"}));
+}
+
+place place_of(const toml::table& root, std::string_view table, std::string_view key,
+               const std::string& file) {
+    const auto* node = root[table][key].node();
+    return {file, concat({"[", table, "]"}), std::string(key),
+            node != nullptr ? node->source().begin : toml::source_position{}};
+}
+
+// Rules between keys, checked once every key is read.
+void check_consistency(const gateway_config& config, const toml::table& root,
+                       const std::string& file) {
+    const auto& server = config.server;
+    if (server.tls_cert.empty() != server.tls_key.empty()) {
+        const bool has_cert = !server.tls_cert.empty();
+        fail(place_of(root, "server", has_cert ? "tls_cert" : "tls_key", file),
+             has_cert ? "is set without tls_key; TLS needs both"
+                      : "is set without tls_cert; TLS needs both");
+    }
+    const auto& tunnels = config.tunnels;
+    if (tunnels.max_frame_payload > tunnels.stream_window) {
+        // Both minimums make this reachable only with max_frame_payload set.
+        const auto at = place_of(root, "tunnels", "max_frame_payload", file);
+        fail(at, concat({"must not exceed stream_window (", format_byte_size(tunnels.stream_window),
+                         "), or no stream could ever send a full frame (got ",
+                         format_byte_size(tunnels.max_frame_payload), ")"}));
+    }
+}
+
+}  // namespace
+
+gateway_config parse_gateway_config(std::string_view toml_text, const std::string& name,
+                                    const fs::path& base_dir) {
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, std::string_view(name));
+    } catch (const toml::parse_error& e) {
+        fail({name, "", "", e.source().begin}, e.description());
+    }
+
+    gateway_config config;
+    const auto specs = table_specs(config);
+    for (const auto& [key, node] : in_file_order(root)) {
+        const auto spec = std::find_if(specs.begin(), specs.end(),
+                                       [&](const table_spec& s) { return s.name == key->str(); });
+        if (spec == specs.end()) fail_unknown_top_level(specs, *key, *node, name);
+        const auto* table = node->as_table();
+        if (table == nullptr)
+            fail_value({name, "", std::string(key->str()), node->source().begin}, *node,
+                       concat({"expected a table [", spec->name, "]"}));
+        read_table(*table, *spec, name);
+    }
+    check_consistency(config, root, name);
+
+    auto& server = config.server;
+    if (server.public_url.ends_with('/')) server.public_url.pop_back();
+    for (auto* path : {&server.tls_cert, &server.tls_key}) {
+        if (!path->empty() && path->is_relative() && !base_dir.empty())
+            *path = (base_dir / *path).lexically_normal();
+    }
+    return config;
+}
+
+gateway_config load_gateway_config(const fs::path& file) {
+    const auto name = file.string();
+    std::error_code ec;
+    if (fs::is_directory(file, ec))
+        throw config_error(concat({name, ": is a directory, not a file"}));
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw config_error(concat({name, ": cannot open: ", std::strerror(errno)}));
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (in.bad()) throw config_error(concat({name, ": cannot read: ", std::strerror(errno)}));
+
+    // Relative TLS paths follow the file, not the directory the gateway runs in.
+    auto dir = fs::absolute(file, ec).parent_path();
+    if (ec) dir = file.parent_path();
+    auto config = parse_gateway_config(text, name, dir);
+    config.source = file;
+    return config;
+}
+
+void apply_overrides(gateway_config& config, const config_overrides& overrides) {
+    const auto apply = [](std::string_view flag, const std::optional<std::string>& value,
+                          std::string& out, checker check) {
+        if (!value) return;
+        if (const auto problem = check(*value))
+            throw config_error(concat({flag, ": ", *problem, " (got ", quote_text(*value), ")"}));
+        out = *value;
+    };
+    apply("--listen", overrides.listen, config.server.listen, check_listen);
+    apply("--domain", overrides.domain, config.server.domain, check_domain);
+    apply("--log-format", overrides.log_format, config.log.format, check_log_format);
+    apply("--log-level", overrides.log_level, config.log.level, check_log_level);
+}
+
+}  // namespace warren

@@ -1,0 +1,35 @@
+#pragma once
+// What every part of a running gateway shares: settings, the tunnel registry,
+// metrics and the drain state. Created once by the gateway; read-mostly.
+#include "config/gateway_config.hpp"
+#include "gateway/gateway_metrics.hpp"
+#include "gateway/tunnel_registry.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace warren {
+
+struct gateway_context {
+    gateway_context(const gateway_config& c, metrics_registry& m)
+        : config(c), registry(c.tunnels.reclaim_grace), metrics(m) {}
+
+    const gateway_config& config;
+    tunnel_registry registry;
+    gateway_metrics metrics;
+    std::atomic<bool> draining{false};
+    std::atomic<std::int64_t> active_requests{0};
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+    // Filled in once listening: how the public reaches us, for tunnel URLs.
+    std::string scheme = "http";
+    std::uint16_t public_port = 0;
+
+    // "http://demo.localhost:8080": the port is left out when it is the default.
+    std::string tunnel_url(std::string_view name) const;
+    std::string apex_url() const;
+};
+
+}  // namespace warren

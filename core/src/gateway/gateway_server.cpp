@@ -1,0 +1,139 @@
+#include "gateway/gateway_server.hpp"
+
+#include "gateway/gateway_context.hpp"
+#include "gateway/listener.hpp"
+
+#include <warren/version.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace warren {
+namespace net = boost::asio;
+using net::ip::tcp;
+
+namespace {
+
+tcp::endpoint parse_listen(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("listen address \"" + listen + "\" is not HOST:PORT");
+    std::string host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host == "localhost") host = "127.0.0.1";
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+    if (ec) throw std::runtime_error("listen address \"" + listen + "\": \"" + host + "\" is not an IP address");
+    unsigned long port = 0;
+    try {
+        port = std::stoul(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+        port = 70000;
+    }
+    if (port > 65535) throw std::runtime_error("listen address \"" + listen + "\" has no valid port");
+    return {address, static_cast<unsigned short>(port)};
+}
+
+std::unique_ptr<net::ssl::context> make_tls(const server_settings& s) {
+    if (s.tls_cert.empty() && s.tls_key.empty()) return nullptr;
+    auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                     net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+    boost::system::error_code ec;
+    tls->use_certificate_chain_file(s.tls_cert.string(), ec);
+    if (ec) throw std::runtime_error("tls_cert " + s.tls_cert.string() + ": " + ec.message());
+    tls->use_private_key_file(s.tls_key.string(), net::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("tls_key " + s.tls_key.string() + ": " + ec.message());
+    return tls;
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+    const auto a = ep.address();
+    return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+// Stop accepting, tell every tunnel to go away, wait for in-flight requests
+// up to the deadline, then stop everything.
+net::awaitable<void> drain(net::io_context& ioc, gateway_context& ctx, listener& l) {
+    ctx.draining = true;
+    l.stop();
+    const auto tunnels = ctx.registry.snapshot();
+    spdlog::info("draining: {} tunnels, {} requests in flight", tunnels.size(), ctx.active_requests.load());
+    for (const auto& t : tunnels)
+        net::post(t->strand(), [t] { t->session().go_away(proto::goaway_code::draining, "gateway restarting"); });
+    const auto deadline = std::chrono::steady_clock::now() + ctx.config.server.drain_timeout;
+    net::steady_timer tick(ioc);
+    while (ctx.active_requests > 0 && std::chrono::steady_clock::now() < deadline) {
+        tick.expires_after(std::chrono::milliseconds(20));
+        co_await tick.async_wait(net::as_tuple(net::use_awaitable));
+    }
+    if (ctx.active_requests > 0)
+        spdlog::warn("drain deadline reached with {} requests in flight", ctx.active_requests.load());
+    for (const auto& t : tunnels) net::post(t->strand(), [t] { t->session().abort(); });
+    spdlog::info("stopped");
+    ioc.stop();
+}
+
+}  // namespace
+
+int run_gateway(const gateway_config& config) {
+    const unsigned threads = config.server.threads ? config.server.threads
+                                                   : std::max(1u, std::thread::hardware_concurrency());
+    net::io_context ioc(static_cast<int>(threads));
+    metrics_registry registry;
+    gateway_context ctx(config, registry);
+    auto tls = make_tls(config.server);
+
+    const tcp::endpoint at = parse_listen(config.server.listen);
+    std::optional<listener> l;
+    try {
+        l.emplace(ioc, ctx, at, tls.get());
+    } catch (const boost::system::system_error& e) {
+        throw std::runtime_error("cannot listen on " + config.server.listen + ": " + e.code().message());
+    }
+    const tcp::endpoint bound = l->local_endpoint();
+    ctx.scheme = tls ? "https" : "http";
+    ctx.public_port = bound.port();
+    spdlog::info("warren-gateway {} listening on {}://{} (tunnels at {})", warren_version, ctx.scheme,
+                 endpoint_text(bound), ctx.tunnel_url("<name>"));
+
+    net::co_spawn(ioc, l->run(), net::detached);
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    bool draining = false;
+    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        if (draining) {
+            spdlog::warn("second signal: stopping now");
+            ioc.stop();
+            return;
+        }
+        draining = true;
+        spdlog::info("received {}, draining (up to {} ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                     config.server.drain_timeout.count());
+        net::co_spawn(ioc, drain(ioc, ctx, *l), net::detached);
+        signals.async_wait(on_signal);
+    };
+    signals.async_wait(on_signal);
+
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : pool) t.join();
+    return 0;
+}
+
+}  // namespace warren
