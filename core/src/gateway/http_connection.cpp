@@ -164,10 +164,10 @@ net::awaitable<void> http_connection<Stream>::run(std::shared_ptr<http_connectio
                 continue;
             }
             t = std::move(found.live);
-            if (t->strand() != strand) {
+            if (const auto tunnel_strand = t->strand(); tunnel_strand != strand) {
                 // Continue on the tunnel's strand: the request and its mux
                 // session then share one strand and need no locks.
-                net::co_spawn(t->strand(), run(self, std::move(parser), std::move(t)), net::detached);
+                net::co_spawn(tunnel_strand, run(self, std::move(parser), std::move(t)), net::detached);
                 co_return;
             }
         }

@@ -9,6 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <optional>
+
 namespace warren::proto {
 
 class async_signal {
@@ -25,22 +27,22 @@ public:
                     complete(std::move(handler));
                     return;
                 }
-                waiter_ = std::move(handler);
+                waiter_.emplace(std::move(handler));
             },
             boost::asio::use_awaitable);
     }
 
     void notify() {
         if (waiter_) {
-            auto h = std::move(waiter_);
-            waiter_ = nullptr;
+            auto h = std::move(*waiter_);
+            waiter_.reset();
             complete(std::move(h));
         } else {
             pending_ = true;
         }
     }
 
-    bool waiting() const noexcept { return static_cast<bool>(waiter_); }
+    bool waiting() const noexcept { return waiter_.has_value(); }
 
 private:
     // Every waiter runs on ex_ (the strand), so resuming it from a task
@@ -51,7 +53,9 @@ private:
     }
 
     boost::asio::any_io_executor ex_;
-    boost::asio::any_completion_handler<void()> waiter_;
+    // optional + emplace/reset, never assignment: Boost 1.81's
+    // any_completion_handler move-assignment recurses without end.
+    std::optional<boost::asio::any_completion_handler<void()>> waiter_;
     bool pending_ = false;
 };
 

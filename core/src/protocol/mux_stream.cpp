@@ -245,6 +245,7 @@ void mux_stream::fail(error_code ec) {
     if (undelivered > 0 && !session_->closed()) session_->connection_consumed(undelivered);
     recv_signal_.notify();
     send_signal_.notify();
+    if (auto f = std::move(on_failure_)) f();
 }
 
 }  // namespace warren::proto

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,10 @@ public:
     // sides. Safe to call more than once and after the session closed.
     void reset(reset_code code, std::string_view reason = {});
 
+    // Called once when the stream fails (reset either way, session closed),
+    // e.g. to close a local socket a coroutine is blocked on.
+    void on_failure(std::function<void()> f) { on_failure_ = std::move(f); }
+
     // Why the stream failed, if the peer reset it.
     std::optional<reason_payload> peer_reset() const { return peer_reset_; }
     bool finished() const noexcept { return local_end_ && remote_end_; }
@@ -117,6 +122,7 @@ private:
 
     error_code error_;
     std::optional<reason_payload> peer_reset_;
+    std::function<void()> on_failure_;
 };
 
 }  // namespace warren::proto
