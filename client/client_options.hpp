@@ -23,7 +23,7 @@ struct client_options {
     bool quiet = false;       // no per-request lines
     std::filesystem::path ca_file;
     std::uint32_t stream_window = 4u << 20;
-    std::uint32_t connection_window = 32u << 20;
+    std::uint32_t connection_window = 64u << 20;
     std::size_t max_idle_connections = 64;  // keep-alive pool to the local server
 };
 

@@ -4,6 +4,10 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 namespace warren::client {
 namespace net = boost::asio;
 using net::ip::tcp;
@@ -13,13 +17,9 @@ namespace {
 // Servers close idle keep-alive connections on their own schedule; an idle
 // socket that is readable (EOF or stray bytes) is not safe to send on.
 bool still_idle(tcp::socket& s) {
-    boost::system::error_code ec;
     char c;
-    s.non_blocking(true, ec);
-    const std::size_t n = s.receive(net::buffer(&c, 1), tcp::socket::message_peek, ec);
-    s.non_blocking(false, ec);
-    (void)n;
-    return ec == net::error::would_block;
+    const auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 // Idle connections older than this are dropped rather than risked.

@@ -71,8 +71,9 @@ toml::table parse_toml(std::string_view text, std::string_view what) {
 void set_bin_dir(std::string dir) { bin_dir_override() = std::move(dir); }
 
 std::string bin_dir() {
-  if (!bin_dir_override().empty()) return bin_dir_override();
+  // The environment wins so a run can point at another build (e.g. sanitizers).
   if (const char* env = std::getenv("WARREN_BIN_DIR"); env != nullptr && *env != '\0') return env;
+  if (!bin_dir_override().empty()) return bin_dir_override();
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string(".") : self.parent_path().string();
@@ -123,16 +124,17 @@ std::string default_gateway_toml() {
          "allow_anonymous = true\n";
 }
 
+std::string gateway_toml(std::string_view extra_toml) {
+  if (extra_toml.empty()) return default_gateway_toml();
+  auto merged = parse_toml(default_gateway_toml(), "the default gateway config");
+  merge_toml(merged, parse_toml(extra_toml, "extra_toml"));
+  std::ostringstream out;
+  out << merged << '\n';
+  return out.str();
+}
+
 gateway_process start_gateway(const temp_dir& dir, std::string extra_toml, std::vector<std::string> extra_args) {
-  std::string config = default_gateway_toml();
-  if (!extra_toml.empty()) {
-    auto merged = parse_toml(config, "the default gateway config");
-    merge_toml(merged, parse_toml(extra_toml, "extra_toml"));
-    std::ostringstream out;
-    out << merged << '\n';
-    config = out.str();
-  }
-  return start_gateway_with_config(dir, std::move(config), std::move(extra_args));
+  return start_gateway_with_config(dir, gateway_toml(extra_toml), std::move(extra_args));
 }
 
 gateway_process start_gateway_with_config(const temp_dir& dir, std::string config_toml,

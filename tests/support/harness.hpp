@@ -31,8 +31,10 @@ using namespace std::chrono_literals;
 // ---- binaries ----
 
 // Where warren-gateway, warren and warren-test-origin live. Taken, in order,
-// from set_bin_dir(), the WARREN_BIN_DIR environment variable, or the
-// directory of the running test executable (CMake puts all of them in bin/).
+// from the WARREN_BIN_DIR environment variable (to run against another
+// build, e.g. a sanitizer one), set_bin_dir() (integration tests call it
+// with their WARREN_BIN_DIR macro, see below), or the directory of the
+// running test executable (CMake puts all of them in bin/).
 void set_bin_dir(std::string dir);
 std::string bin_dir();
 std::string bin_path(std::string_view name);
@@ -140,6 +142,9 @@ struct gateway_process {
 
 // The base config: listen 127.0.0.1:0, domain localhost, anonymous tunnels.
 std::string default_gateway_toml();
+// default_gateway_toml() deep-merged with extra_toml (see start_gateway).
+// Throws std::runtime_error if extra_toml is not valid TOML.
+std::string gateway_toml(std::string_view extra_toml);
 
 // Writes DIR/gateway.toml = default_gateway_toml() deep-merged with
 // extra_toml (so "[server]\nmax_body_bytes = 10" adds to the [server] table

@@ -115,7 +115,8 @@ void set_status(http::response<Body>& res, unsigned status) {
 // mishandled too, and a coroutine returning a value that awaits an
 // awaitable<void> gets a corrupt frame). So in coroutines: every if/loop body
 // with a co_await or co_return is braced, co_await arguments are built in
-// locals first, and only void coroutines await awaitable<void>.
+// locals first, only void coroutines await awaitable<void>, and awaited
+// values are kept (a discarded one crashed /ws).
 class http_session {
 public:
   explicit http_session(tcp::socket socket) : stream_(std::move(socket)) {}
@@ -479,8 +480,9 @@ private:
       }
       co_return co_await send(http::status::bad_request, "text/plain", "expected a WebSocket upgrade\n");
     }
-    co_await serve_websocket(stream_, buffer_, *parser_);
-    co_return after::close;
+    // Kept in a local: discarding this co_await's value trips the g++ bug.
+    const bool closed = co_await serve_websocket(stream_, buffer_, *parser_);
+    co_return closed ? after::close : after::keep_alive;
   }
 
   // ---- request body ----
@@ -500,6 +502,9 @@ private:
     }
     parser_->eager(true);
     parser_->set_window(data, size);
+    // Beast sizes each read by the buffer's free space (512 bytes at least):
+    // without room, a large upload would arrive 512 bytes per read.
+    buffer_.reserve(64 * 1024);
     while (!parser_->is_done()) {
       auto [ec, n] = co_await http::async_read_some(stream_, buffer_, *parser_, tuple_awaitable);
       if (ec && ec != http::error::need_buffer) {

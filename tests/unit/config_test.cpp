@@ -41,7 +41,7 @@ TEST(GatewayConfig, EmptyFileKeepsDefaults) {
     EXPECT_EQ(config.tunnels.max_streams, defaults.tunnels.max_streams);
     EXPECT_EQ(config.tunnels.max_tunnels, defaults.tunnels.max_tunnels);
     EXPECT_EQ(config.tunnels.stream_window, 4u << 20);
-    EXPECT_EQ(config.tunnels.connection_window, 32u << 20);
+    EXPECT_EQ(config.tunnels.connection_window, 64u << 20);
     EXPECT_EQ(config.tunnels.max_frame_payload, 64u << 10);
     EXPECT_FALSE(config.tunnels.integrity);
     EXPECT_EQ(config.limits.header_bytes, 32u << 10);

@@ -29,7 +29,7 @@ struct tunnel_settings {
     std::uint32_t max_streams = 1000;                   // concurrent streams per tunnel
     std::uint32_t max_tunnels = 10'000;                 // connected tunnels per gateway
     std::uint32_t stream_window = 4u << 20;             // per-stream credit, bytes
-    std::uint32_t connection_window = 32u << 20;        // per-tunnel credit, bytes
+    std::uint32_t connection_window = 64u << 20;        // per-tunnel credit: 16 stalled readers before it binds
     std::uint32_t max_frame_payload = 64u << 10;        // DATA chunk size
     bool integrity = false;                             // require end-to-end SHA-256
     std::chrono::milliseconds ping_interval{15'000};

@@ -13,6 +13,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -161,9 +162,20 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
         co_return;
     }
 
+    // The hello must come promptly: a client that upgrades and stays silent
+    // would otherwise hold its name and a tunnel slot (pings keep it "alive").
     boost::beast::flat_buffer buf;
+    net::steady_timer hello_deadline(strand, cfg.limits.handshake_timeout);
+    auto hello_read = std::make_shared<bool>(false);
+    hello_deadline.async_wait([&ws, hello_read](error_code ec) {
+        if (ec || *hello_read) return;
+        error_code ignored;
+        boost::beast::get_lowest_layer(ws).close(ignored);
+    });
     auto [rec, rn] = co_await ws.async_read(buf, net::as_tuple(net::use_awaitable));
     (void)rn;
+    *hello_read = true;
+    hello_deadline.cancel();
     if (rec) {
         abandon(rec.message());
         co_return;
@@ -173,8 +185,9 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
                                : std::nullopt;
     if (hello && hello->version != proto::protocol_version)
         error = "unsupported protocol version " + std::to_string(hello->version), hello.reset();
-    if (hello && (hello->stream_window < 65536 || hello->connection_window < hello->stream_window))
-        error = "windows must be at least 64 KiB, and the connection's at least the stream's", hello.reset();
+    if (hello && (hello->stream_window < 65536 || hello->connection_window < hello->stream_window ||
+                  hello->connection_window > 0x7fffffffu))
+        error = "windows must be 64 KiB to 2 GiB, and the connection's at least the stream's", hello.reset();
     if (!hello) {
         if (error.empty()) error = "expected a hello message";
         auto [cec] = co_await ws.async_close({websocket::close_code::policy_error, error.substr(0, 120)},

@@ -93,12 +93,15 @@ net::awaitable<void> drain(net::io_context& ioc, gateway_context& ctx, listener&
 int run_gateway(const gateway_config& config) {
     const unsigned threads = config.server.threads ? config.server.threads
                                                    : std::max(1u, std::thread::hardware_concurrency());
-    net::io_context ioc(static_cast<int>(threads));
+    // Declared before the io_context so they outlive it: destroying the
+    // io_context destroys every pending coroutine frame, and those frames
+    // (connections, sessions) still refer to the context and the TLS setup.
     metrics_registry registry;
     gateway_context ctx(config, registry);
     auto tls = make_tls(config.server);
-
     const tcp::endpoint at = parse_listen(config.server.listen);
+
+    net::io_context ioc(static_cast<int>(threads));
     std::optional<listener> l;
     try {
         l.emplace(ioc, ctx, at, tls.get());
@@ -133,6 +136,11 @@ int run_gateway(const gateway_config& config) {
     for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : pool) t.join();
+
+    // Tunnels hold sockets of this io_context: let them go while it lives.
+    ctx.registry.clear();
+    signals.cancel();
+    l.reset();
     return 0;
 }
 

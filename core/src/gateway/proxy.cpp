@@ -298,6 +298,18 @@ net::awaitable<void> http_connection<Stream>::forward_response(std::shared_ptr<p
         // are here yet (a server-sent event stream may be silent for minutes).
         if (!end && (!head_pending || s->body_ready())) {
             const error_code ec = co_await s->read_body(body, end);
+            if (ec && head_pending && !x.public_gone) {
+                // Nothing was sent yet: the public still gets a proper answer.
+                const auto [status, message] = failure_status(*s, ec);
+                x.status = status;
+                simple_response r = error_response(status, message, x.accept);
+                r.head_only = x.is_head;
+                r.close = true;
+                x.keep_alive = false;
+                co_await respond(r);
+                close_socket();
+                co_return;
+            }
             if (ec) {
                 // Cut short: the public must see a truncated transfer, never
                 // a well-framed short body, so the connection closes.

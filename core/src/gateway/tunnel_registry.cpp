@@ -110,6 +110,14 @@ std::vector<std::shared_ptr<tunnel>> tunnel_registry::snapshot() const {
     return out;
 }
 
+void tunnel_registry::clear() {
+    std::unordered_map<std::string, entry> gone;
+    {
+        std::lock_guard lock(mutex_);
+        gone.swap(entries_);
+    }
+}
+
 std::size_t tunnel_registry::live_count() const {
     std::lock_guard lock(mutex_);
     std::size_t n = 0;

@@ -55,6 +55,9 @@ public:
     lookup_result lookup(std::string_view name);
 
     std::vector<std::shared_ptr<tunnel>> snapshot() const;
+
+    // Forgets everything (shutdown).
+    void clear();
     std::size_t live_count() const;
 
 private:

@@ -203,7 +203,7 @@ void mux_session::handle_frame(std::string_view message) {
             highest_peer_id_ = h->stream_id;
             auto p = decode_open(payload);
             if (!p) return protocol_violation("malformed OPEN");
-            if (going_away_ || closing_ || streams_.size() >= settings_.max_streams) {
+            if (going_away_ || closing_ || !on_open_ || streams_.size() >= settings_.max_streams) {
                 queue_control({frame_type::reset, 0, h->stream_id},
                               encode_reason(static_cast<std::uint32_t>(reset_code::refused),
                                             "client is not accepting streams"));
@@ -214,8 +214,7 @@ void mux_session::handle_frame(std::string_view message) {
                                                   settings_.recv_stream_window, settings_.integrity);
             if (h->flags & flag::end) s->remote_end_ = true;
             streams_.emplace(h->stream_id, s);
-            if (on_open_) on_open_(std::move(s), std::move(*p), h->flags);
-            else streams_.erase(h->stream_id);
+            on_open_(std::move(s), std::move(*p), h->flags);
             return;
         }
         case frame_type::response: {

@@ -26,9 +26,9 @@ namespace warren::proto {
 
 struct mux_settings {
     std::uint32_t recv_stream_window = 4u << 20;      // what we grant the peer per stream
-    std::uint32_t recv_connection_window = 32u << 20; // what we grant the peer per connection
+    std::uint32_t recv_connection_window = 64u << 20; // what we grant the peer per connection
     std::uint32_t send_stream_window = 4u << 20;      // what the peer granted us (from handshake)
-    std::uint32_t send_connection_window = 32u << 20;
+    std::uint32_t send_connection_window = 64u << 20;
     std::uint32_t max_frame_payload = 64u << 10;      // largest DATA payload we send
     std::uint32_t max_streams = 1000;                 // concurrent streams
     std::size_t stream_queue_limit = 256u << 10;      // unwritten bytes one stream may queue

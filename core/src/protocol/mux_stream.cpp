@@ -23,9 +23,10 @@ mux_stream::mux_stream(std::shared_ptr<mux_session> session, std::uint32_t id,
 }
 
 mux_stream::~mux_stream() {
-    // A user that let go of a stream without reading its whole body must not
-    // leak connection credit.
-    if (!error_ && !body_.empty() && !session_->closed()) session_->connection_consumed(body_.size());
+    // A user that let go of a stream without reading (or reporting) its whole
+    // body must not leak connection credit.
+    const std::size_t outstanding = body_.size() + unconsumed_;
+    if (!error_ && outstanding > 0 && !session_->closed()) session_->connection_consumed(outstanding);
 }
 
 std::size_t mux_stream::deliverable() const noexcept {
@@ -61,6 +62,7 @@ boost::asio::awaitable<mux_stream::error_code> mux_stream::read_body(std::string
                 body_.erase(0, n);
             }
             end = remote_end_ && body_.empty();
+            unconsumed_ += out.size();
             co_return error_code{};
         }
         co_await recv_signal_.wait();
@@ -68,7 +70,11 @@ boost::asio::awaitable<mux_stream::error_code> mux_stream::read_body(std::string
 }
 
 void mux_stream::consumed(std::size_t n) {
+    // Never more than was handed out: over-reporting would grant the peer
+    // credit for bytes this side does not have room for.
+    n = std::min(n, unconsumed_);
     if (n == 0 || error_) return;
+    unconsumed_ -= n;
     session_->connection_consumed(n);
     if (remote_end_) return;  // the peer sends nothing more: no stream credit needed
     recv_unacked_ += n;
@@ -184,7 +190,10 @@ bool mux_stream::on_data(std::string_view payload, std::uint8_t flags) {
     }
     if (recv_hash_) recv_hash_->update(payload);
     body_.append(payload);
-    held_ = integrity_ ? payload.size() : 0;
+    // An empty frame must not release the bytes held before it: they are
+    // still unverified.
+    if (!integrity_) held_ = 0;
+    else if (!payload.empty()) held_ = payload.size();
     if (flags & flag::end) {
         if (integrity_) {
             reset(reset_code::integrity, "body ended without its SHA-256");
@@ -236,9 +245,11 @@ void mux_stream::on_written(std::size_t n) {
 void mux_stream::fail(error_code ec) {
     if (error_) return;
     error_ = ec;
-    // Bytes buffered but never delivered still count against the connection
-    // window: give them back, or the tunnel would slowly run out of credit.
-    const std::size_t undelivered = body_.size();
+    // Bytes buffered but never delivered, or delivered but never reported
+    // consumed, still count against the connection window: give them back,
+    // or the tunnel would slowly run out of credit.
+    const std::size_t undelivered = body_.size() + unconsumed_;
+    unconsumed_ = 0;
     body_.clear();
     body_.shrink_to_fit();
     heads_.clear();

@@ -49,6 +49,8 @@ public:
     bool body_ready() const noexcept { return error_ || remote_end_ || deliverable() > 0; }
 
     // Gives credit back once n body bytes have been delivered downstream.
+    // Bytes read but never reported (the consumer failed, the stream was
+    // reset or dropped) are given back to the connection when the stream ends.
     void consumed(std::size_t n);
 
     // Trailers that came with the end of the peer's body.
@@ -103,6 +105,7 @@ private:
     std::deque<std::pair<response_head, std::uint8_t>> heads_;
     std::string body_;
     std::size_t held_ = 0;  // integrity mode: bytes of the newest frame held back until END
+    std::size_t unconsumed_ = 0;  // handed out by read_body, not yet reported by consumed()
     bool remote_end_ = false;
     header_list trailers_;
     std::uint32_t recv_window_;
