@@ -31,7 +31,11 @@ bool valid_port(const std::string& p) {
 }  // namespace
 
 bool parse_local_target(const std::string& target, client_options& out, std::string& error) {
-    if (valid_port(target)) {
+    if (!target.empty() && target.find_first_not_of("0123456789") == std::string::npos) {
+        if (!valid_port(target)) {
+            error = "invalid local port " + target + " (1-65535)";
+            return false;
+        }
         out.local_host = "127.0.0.1";
         out.local_port = target;
         return true;

@@ -242,6 +242,7 @@ void tunnel_client::serve(const std::shared_ptr<proto::mux_session>& session) {
             if (auto s = weak.lock()) s->abort();
         } else {
             // In-flight requests finish on this session; then we reconnect.
+            gateway_draining_ = true;
             out_.status("the gateway is going away (" + std::string(reason) + "); will reconnect");
         }
     });
@@ -268,27 +269,30 @@ net::awaitable<int> tunnel_client::run() {
             session_.reset();
             if (replaced_) co_return 1;
             if (stopping_) break;
-            out_.status("lost the connection to the gateway (" + why.message() + "); reconnecting");
+            if (gateway_draining_) out_.status("the gateway closed the tunnel while draining; reconnecting");
+            else out_.status("lost the connection to the gateway (" + why.message() + "); reconnecting");
+            gateway_draining_ = false;
             delay = std::chrono::milliseconds(0);
         } else if (o.what == connect_outcome::kind::refused) {
-            const std::string line = o.reason + " (" + std::to_string(o.status) + ")";
             // Refusals that waiting cannot fix end the client.
             if (o.status != 429 && o.status != 502 && o.status != 503 && o.status != 504) {
-                out_.status(line);
+                out_.status(o.reason + " (" + std::to_string(o.status) + ")");
                 co_return 1;
             }
             if (o.retry_after.count() > 0) delay = std::max<std::chrono::milliseconds>(delay, o.retry_after);
-            out_.status(line + "; retrying in " + seconds_text(delay));
-        } else {
-            out_.status(o.reason + "; retrying in " + seconds_text(delay));
         }
         if (o.what != connect_outcome::kind::connected) backoff = std::min(backoff * 2, max_backoff);
         if (delay.count() > 0) {
-            // Full jitter over the upper half, so many clients dropped at
-            // once (gateway restart) do not come back in lockstep.
+            // Jitter over the upper half, so many clients dropped at once
+            // (gateway restart) do not come back in lockstep.
             std::uniform_int_distribution<long> spread(delay.count() / 2, delay.count());
-            co_await sleep(std::chrono::milliseconds(spread(rng)));
+            delay = std::chrono::milliseconds(spread(rng));
         }
+        if (o.what == connect_outcome::kind::refused)
+            out_.status(o.reason + " (" + std::to_string(o.status) + "); retrying in " + seconds_text(delay));
+        else if (o.what == connect_outcome::kind::failed)
+            out_.status(o.reason + "; retrying in " + seconds_text(delay));
+        if (delay.count() > 0) co_await sleep(delay);
     }
     co_return 0;
 }

@@ -75,6 +75,7 @@ private:
     std::function<void()> cancel_connect_;  // closes a socket mid-connect
     bool stopping_ = false;
     bool replaced_ = false;
+    bool gateway_draining_ = false;  // GOAWAY draining seen on the current session
 };
 
 }  // namespace warren::client

@@ -647,12 +647,24 @@ TEST_F(streaming_test, max_body_bytes_answers_413) {
     EXPECT_EQ(r.status, 413) << "Content-Length 2 MiB with Expect: exit " << r.exit_code << " "
                              << r.stderr_text << r.headers << r.body;
   }
-  // Chunked: the size is only known once 1 MiB has passed.
+  // Chunked: the size is only known once 1 MiB has passed, while curl is
+  // still sending. Repeated, because whether the 413 reaches curl depends on
+  // how the gateway closes a connection with unread body bytes in flight.
   {
-    const auto r = run_curl({"-X", "POST", "-T", big.string(), "-H", "Expect:", "-H", "Transfer-Encoding: chunked",
-                             cl.url + "/upload"}, 20s);
-    EXPECT_EQ(r.status, 413) << "chunked 2 MiB: exit " << r.exit_code << " " << r.stderr_text << r.headers
-                             << r.body;
+    constexpr int rounds = 20;
+    int got_413 = 0;
+    std::string first_miss;
+    for (int i = 0; i < rounds; ++i) {
+      const auto r = run_curl({"-X", "POST", "-T", big.string(), "-H", "Expect:", "-H",
+                               "Transfer-Encoding: chunked", cl.url + "/upload"}, 20s);
+      if (r.status == 413) ++got_413;
+      else if (first_miss.empty())
+        first_miss = "status " + std::to_string(r.status) + ", curl exit " + std::to_string(r.exit_code) + ": " +
+                     r.stderr_text + r.headers;
+    }
+    std::printf("[ 413      ] chunked 2 MiB over a 1 MiB cap: %d of %d got the 413\n", got_413, rounds);
+    EXPECT_EQ(got_413, rounds) << "chunked 2 MiB: the public client did not always see the 413; first miss: "
+                               << first_miss;
   }
   // Exactly the cap is allowed, both ways.
   for (const bool chunked : {false, true}) {
@@ -736,10 +748,23 @@ TEST_F(streaming_test, max_body_bytes_never_forwards_more_than_the_cap) {
   write_pattern_file(big, 2 * mib);
   const auto cl_413 = run_curl({"-X", "POST", "-T", big.string(), "-H", "Expect:", cl.url + "/upload"}, 20s);
   EXPECT_EQ(cl_413.status, 413) << cl_413.stderr_text;
-  const auto chunked_413 = run_curl(
-      {"-X", "POST", "-T", big.string(), "-H", "Expect:", "-H", "Transfer-Encoding: chunked", cl.url + "/upload"},
-      20s);
-  EXPECT_EQ(chunked_413.status, 413) << "exit " << chunked_413.exit_code << " " << chunked_413.stderr_text;
+  std::this_thread::sleep_for(200ms);
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(connections.size(), 0u) << "the Content-Length request over the cap reached the origin";
+  }
+  // Chunked requests are refused only after 1 MiB went through: repeated,
+  // because the refusal races with the client opening its local request.
+  constexpr int rounds = 20;
+  int got_413 = 0;
+  for (int i = 0; i < rounds; ++i) {
+    const auto r = run_curl(
+        {"-X", "POST", "-T", big.string(), "-H", "Expect:", "-H", "Transfer-Encoding: chunked", cl.url + "/upload"},
+        20s);
+    if (r.status == 413) ++got_413;
+  }
+  // (Whether each 413 reached curl is max_body_bytes_answers_413's business.)
+  EXPECT_GE(got_413, 1);
 
   // Every connection the origin got must have been closed (the chunked
   // request reset and its local request aborted), each with at most 1 MiB.
@@ -749,14 +774,22 @@ TEST_F(streaming_test, max_body_bytes_never_forwards_more_than_the_cap) {
   };
   const bool closed = wait_until(all_closed, 5s);
   std::lock_guard lock(mutex);
-  EXPECT_TRUE(closed) << "a local request was left open 5 s after its stream was refused with 413";
-  EXPECT_LE(connections.size(), 1u) << "the Content-Length request should never reach the origin";
+  int open = 0;
+  std::uint64_t most = 0;
   for (const auto& s : connections) {
-    std::printf("[ cap      ] origin connection %s, %ju raw bytes, %ju body bytes, head:\n%s",
-                s->closed ? "closed" : "still open", static_cast<std::uintmax_t>(s->raw_bytes),
-                static_cast<std::uintmax_t>(s->body_bytes), s->head.c_str());
+    if (!s->closed) {
+      ++open;
+      std::printf("[ cap      ] origin connection still open: %ju raw bytes so far, head:\n%s",
+                  static_cast<std::uintmax_t>(s->raw_bytes), s->head.c_str());
+    }
+    most = std::max(most, s->body_bytes);
     EXPECT_LE(s->body_bytes, mib) << s->head;
   }
+  std::printf("[ cap      ] %zu local requests, %d left open, at most %ju body bytes forwarded\n",
+              connections.size(), open, static_cast<std::uintmax_t>(most));
+  EXPECT_TRUE(closed) << open << " of " << connections.size()
+                      << " local requests were left open 5 s after their stream was refused with 413";
+  EXPECT_LE(connections.size(), static_cast<std::size_t>(rounds));
   EXPECT_EQ(wait_streams_zero(gw, 5s), 0.0);
 }
 

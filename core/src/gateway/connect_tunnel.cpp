@@ -248,7 +248,8 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
 
     ctx_.registry.detach(*t);
     ctx_.metrics.tunnels.set(static_cast<std::int64_t>(ctx_.registry.live_count()));
-    spdlog::info("tunnel {} disconnected: {}", claim.name, why ? why.message() : "closed");
+    if (ctx_.draining) spdlog::info("tunnel {} closed: gateway draining", claim.name);
+    else spdlog::info("tunnel {} disconnected: {}", claim.name, why ? why.message() : "closed");
 }
 
 template net::awaitable<void> http_connection<plain_stream>::connect_tunnel(http::request_parser&);

@@ -25,6 +25,7 @@ struct gateway_context {
 
     // Filled in once listening: how the public reaches us, for tunnel URLs.
     std::string scheme = "http";
+    bool tls = false;  // plain HTTP then only gets redirected
     std::uint16_t public_port = 0;
 
     // "http://demo.localhost:8080": the port is left out when it is the default.

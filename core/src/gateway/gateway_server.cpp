@@ -110,6 +110,7 @@ int run_gateway(const gateway_config& config) {
     }
     const tcp::endpoint bound = l->local_endpoint();
     ctx.scheme = tls ? "https" : "http";
+    ctx.tls = tls != nullptr;
     ctx.public_port = bound.port();
     spdlog::info("warren-gateway {} listening on {}://{} (tunnels at {})", warren_version, ctx.scheme,
                  endpoint_text(bound), ctx.tunnel_url("<name>"));

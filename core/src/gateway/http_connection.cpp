@@ -19,6 +19,7 @@
 
 namespace warren {
 namespace net = boost::asio;
+using boost::system::error_code;
 
 template <class Stream>
 http_connection<Stream>::http_connection(Stream stream, boost::beast::flat_buffer buffer,
@@ -110,79 +111,150 @@ net::awaitable<void> http_connection<Stream>::run(std::shared_ptr<http_connectio
                                                   std::unique_ptr<http::request_parser> pending,
                                                   std::shared_ptr<tunnel> target) {
     const auto strand = co_await net::this_coro::executor;
-    const auto& cfg = self->ctx_.config;
     for (;;) {
         std::unique_ptr<http::request_parser> parser = std::move(pending);
         std::shared_ptr<tunnel> t = std::move(target);
+        next_step step = next_step::proceed;
         if (!parser) {
-            http::parser_limits limits;
-            limits.header_bytes = cfg.limits.header_bytes;
-            limits.trailer_bytes = cfg.limits.header_bytes;
-            if (cfg.tunnels.max_body_bytes) limits.body_bytes = cfg.tunnels.max_body_bytes;
-            parser = std::make_unique<http::request_parser>(limits);
-            const bool first = self->served_ == 0 && self->buffer_.size() == 0;
-            self->arm(self->read_deadline_, first ? cfg.limits.header_timeout : cfg.limits.idle_timeout, strand);
-            const auto ec = co_await http::async_read_head(self->stream_, self->buffer_, *parser);
-            self->disarm(self->read_deadline_);
-            if (ec) {
-                if (ec == boost::beast::http::error::end_of_stream || self->read_deadline_.fired) co_return;
-                if (const unsigned status = http::status_for(ec))
-                    co_await self->respond_error(status, http::to_http_error(ec).message(), nullptr, true);
-                co_return;
-            }
-            ++self->served_;
-            if (self->ctx_.draining) {
-                co_await self->respond_error(503, "the gateway is restarting; try again shortly", parser.get(), true);
-                co_return;
-            }
-            const auto host_field = find_header(parser->head().headers, "host");
-            const auto host = host_field ? canonical_host(*host_field) : std::nullopt;
-            if (!host) {
-                co_await self->respond_error(400, "missing or invalid Host header", parser.get(), true);
-                co_return;
-            }
-            const host_route route = route_host(*host, cfg.server.domain);
-            if (route.what == host_route::kind::apex) {
-                if (!co_await self->serve_apex(*parser)) co_return;
-                continue;
-            }
-            if (route.what == host_route::kind::other) {
-                if (!co_await self->respond_error(404, "no tunnel is served at " + *host, parser.get(), false))
-                    co_return;
-                continue;
-            }
-            auto found = self->ctx_.registry.lookup(route.name);
-            if (found.state == tunnel_registry::lookup_state::unknown) {
-                if (!co_await self->respond_error(404, "tunnel \"" + route.name + "\" not found", parser.get(), false))
-                    co_return;
-                continue;
-            }
-            if (found.state == tunnel_registry::lookup_state::offline) {
-                if (!co_await self->respond_error(503, "tunnel \"" + route.name + "\" is offline; its client is reconnecting",
-                                                  parser.get(), false))
-                    co_return;
-                continue;
-            }
-            t = std::move(found.live);
+            parser = self->make_parser();
+            step = co_await self->read_and_route(*parser, t, strand);
+        }
+        if (step == next_step::proceed && t) {
             if (const auto tunnel_strand = t->strand(); tunnel_strand != strand) {
                 // Continue on the tunnel's strand: the request and its mux
                 // session then share one strand and need no locks.
                 net::co_spawn(tunnel_strand, run(self, std::move(parser), std::move(t)), net::detached);
                 co_return;
             }
+            const bool keep_alive = co_await self->proxy(*parser, t);
+            step = keep_alive ? next_step::proceed : next_step::close;
         }
-        if (!co_await self->proxy(*parser, t)) co_return;
+        if (step == next_step::handed_off) co_return;
+        if (step == next_step::close) {
+            co_await self->linger_close(strand);
+            co_return;
+        }
     }
+}
+
+template <class Stream>
+std::unique_ptr<http::request_parser> http_connection<Stream>::make_parser() const {
+    const auto& cfg = ctx_.config;
+    http::parser_limits limits;
+    limits.header_bytes = cfg.limits.header_bytes;
+    limits.trailer_bytes = cfg.limits.header_bytes;
+    if (cfg.tunnels.max_body_bytes) limits.body_bytes = cfg.tunnels.max_body_bytes;
+    return std::make_unique<http::request_parser>(limits);
+}
+
+template <class Stream>
+net::awaitable<typename http_connection<Stream>::next_step> http_connection<Stream>::read_and_route(
+    http::request_parser& parser, std::shared_ptr<tunnel>& t, const net::any_io_executor& strand) {
+    const auto& cfg = ctx_.config;
+    const bool first = served_ == 0 && buffer_.size() == 0;
+    arm(read_deadline_, first ? cfg.limits.header_timeout : cfg.limits.idle_timeout, strand);
+    const auto ec = co_await http::async_read_head(stream_, buffer_, parser);
+    disarm(read_deadline_);
+    if (ec) {
+        if (ec == boost::beast::http::error::end_of_stream || read_deadline_.fired) co_return next_step::close;
+        if (const unsigned status = http::status_for(ec)) {
+            const bool ignored = co_await respond_error(status, http::to_http_error(ec).message(), nullptr, true);
+            (void)ignored;
+        }
+        co_return next_step::close;
+    }
+    ++served_;
+    next_step refused = next_step::close;
+    if (ctx_.draining) {
+        const bool ignored = co_await respond_error(503, "the gateway is restarting; try again shortly", &parser, true);
+        (void)ignored;
+        co_return refused;
+    }
+    const auto host_field = find_header(parser.head().headers, "host");
+    const auto host = host_field ? canonical_host(*host_field) : std::nullopt;
+    if (!host) {
+        const bool ignored = co_await respond_error(400, "missing or invalid Host header", &parser, true);
+        (void)ignored;
+        co_return refused;
+    }
+    const std::string_view path = std::string_view(parser.head().target).substr(0, parser.head().target.find('?'));
+    const bool is_connect = path == proto::connect_path;
+    if (ctx_.tls && !tls_) {
+        // TLS is on: plain HTTP only learns where to go (credentials must not
+        // travel in clear, so a tunnel connect gets no redirect to follow).
+        simple_response r;
+        if (is_connect) {
+            r = refusal(400, "this gateway requires TLS: connect with --server https://" + cfg.server.domain);
+        } else {
+            r.status = 308;
+            r.extra_headers.push_back({"Location", "https://" + std::string(*host_field) + parser.head().target});
+            r.body = "https required\n";
+            r.close = !parser.is_done();
+        }
+        const bool ok = co_await respond(r);
+        co_return ok && !r.close && parser.keep_alive() ? next_step::proceed : refused;
+    }
+    const host_route route = route_host(*host, cfg.server.domain);
+    if (route.what == host_route::kind::apex) {
+        if (is_connect) {
+            co_await connect_tunnel(parser);
+            co_return next_step::handed_off;  // the socket now belongs to the session (or was refused)
+        }
+        const bool keep = co_await serve_apex(parser);
+        co_return keep ? next_step::proceed : refused;
+    }
+    std::string missing;
+    unsigned status = 404;
+    if (route.what == host_route::kind::other) {
+        missing = "no tunnel is served at " + *host;
+    } else {
+        auto found = ctx_.registry.lookup(route.name);
+        if (found.state == tunnel_registry::lookup_state::live) {
+            t = std::move(found.live);
+            co_return next_step::proceed;
+        }
+        if (found.state == tunnel_registry::lookup_state::offline) {
+            status = 503;
+            missing = "tunnel \"" + route.name + "\" is offline; its client is reconnecting";
+        } else {
+            missing = "tunnel \"" + route.name + "\" not found";
+        }
+    }
+    const bool keep = co_await respond_error(status, missing, &parser, false);
+    co_return keep ? next_step::proceed : refused;
+}
+
+template <class Stream>
+void http_connection<Stream>::begin_close(const net::any_io_executor& strand) {
+    // Half-close, so the peer reads our whole answer before it sees the end,
+    // and bound how long it may take to close its side.
+    error_code ec;
+    boost::beast::get_lowest_layer(stream_).shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    arm(read_deadline_, linger_timeout, strand);
+}
+
+template <class Stream>
+net::awaitable<void> http_connection<Stream>::linger_close(const net::any_io_executor& strand) {
+    // Closing with unread request bytes makes the kernel send RST, which can
+    // destroy the response (e.g. a 413) before the client reads it. Like
+    // nginx's lingering close: stop sending, discard what still arrives for
+    // a moment, then close.
+    begin_close(strand);
+    auto& sock = boost::beast::get_lowest_layer(stream_);
+    std::array<char, 16 * 1024> sink;
+    std::size_t discarded = 0;
+    while (discarded < linger_bytes && sock.is_open()) {
+        auto [ec, n] = co_await sock.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
+        if (ec) break;
+        discarded += n;
+    }
+    disarm(read_deadline_);
+    close_socket();
 }
 
 template <class Stream>
 net::awaitable<bool> http_connection<Stream>::serve_apex(http::request_parser& parser) {
     const request_head& head = parser.head();
-    const std::string_view path = std::string_view(head.target).substr(0, head.target.find('?'));
-    if (path == proto::connect_path) {
-        co_await connect_tunnel(parser);
-        co_return false;  // the socket now belongs to the tunnel session (or was refused)
-    }
     auto r = apex_response(ctx_, head);
     if (!r) co_return co_await respond_error(404, "not found", &parser, false);
     if (!parser.is_done()) r->close = true;

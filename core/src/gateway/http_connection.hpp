@@ -39,6 +39,18 @@ public:
 
 private:
     struct exchange;
+    enum class next_step { proceed, close, handed_off };
+
+    static constexpr std::chrono::seconds linger_timeout{2};
+    static constexpr std::size_t linger_bytes = 1u << 20;
+
+    std::unique_ptr<http::request_parser> make_parser() const;
+    // Reads the next request head and decides where it goes: proceed with
+    // `t` set means "proxy to t"; proceed without means "answered, next".
+    boost::asio::awaitable<next_step> read_and_route(http::request_parser& parser, std::shared_ptr<tunnel>& t,
+                                                     const boost::asio::any_io_executor& strand);
+    void begin_close(const boost::asio::any_io_executor& strand);
+    boost::asio::awaitable<void> linger_close(const boost::asio::any_io_executor& strand);
 
     boost::asio::awaitable<bool> serve_apex(http::request_parser& parser);
     boost::asio::awaitable<bool> proxy(http::request_parser& parser, const std::shared_ptr<tunnel>& t);

@@ -376,7 +376,7 @@ net::awaitable<void> http_connection<Stream>::forward_response(std::shared_ptr<p
         // The watch read in pump_request is now the wait for the next request.
         arm(read_deadline_, ctx_.config.limits.idle_timeout, x.strand);
     } else {
-        close_socket();
+        begin_close(x.strand);  // ends the watch read once the peer closes too
     }
 }
 

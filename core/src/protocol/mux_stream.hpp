@@ -72,8 +72,12 @@ public:
     void reset(reset_code code, std::string_view reason = {});
 
     // Called once when the stream fails (reset either way, session closed),
-    // e.g. to close a local socket a coroutine is blocked on.
-    void on_failure(std::function<void()> f) { on_failure_ = std::move(f); }
+    // e.g. to close a local socket a coroutine is blocked on. Called at once
+    // if the stream has already failed, so no failure slips between checks.
+    void on_failure(std::function<void()> f) {
+        if (error_ && f) f();
+        else on_failure_ = std::move(f);
+    }
 
     // Why the stream failed, if the peer reset it.
     std::optional<reason_payload> peer_reset() const { return peer_reset_; }
