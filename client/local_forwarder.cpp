@@ -219,30 +219,39 @@ net::awaitable<void> local_forwarder::relay_response(exchange& x) {
     std::uint8_t flags = 0;
     if (parser->is_done()) flags |= proto::flag::end;
     if (parser->body_chunked()) flags |= proto::flag::chunked;
-    s.send_head(head, flags);
-    if (x.upgrade) {
-        // Refused upgrade: nothing more comes from the public side.
-        x.request_done = true;
-    }
+    if (x.upgrade) x.request_done = true;  // refused upgrade: nothing more comes from the public
 
-    while (!parser->is_done()) {
-        std::string chunk(http::read_chunk_bytes, '\0');
-        parser->set_body_buffer(chunk.data(), chunk.size());
-        const error_code ec = co_await http::async_read_body_some(*x.socket, x.buffer, *parser);
-        if (ec) {
-            if (s.failed()) co_return;
-            x.note = describe_local_error(ec, true);
-            s.reset(proto::reset_code::upstream_failed, x.note);
-            co_return;
+    // The head goes out together with the body bytes already read along with
+    // it (small responses arrive whole), so the gateway can answer the public
+    // in one write; after that, each read is forwarded as it comes.
+    bool head_sent = false;
+    while (!head_sent || !parser->is_done()) {
+        std::string chunk;
+        if (!parser->is_done() && (head_sent || x.buffer.size() > 0)) {
+            chunk.resize(http::read_chunk_bytes);
+            parser->set_body_buffer(chunk.data(), chunk.size());
+            const error_code ec = co_await http::async_read_body_some(*x.socket, x.buffer, *parser);
+            if (ec) {
+                if (s.failed()) co_return;
+                x.note = describe_local_error(ec, true);
+                s.reset(proto::reset_code::upstream_failed, x.note);
+                co_return;
+            }
+            chunk.resize(parser->body_buffered());
         }
-        chunk.resize(parser->body_buffered());
-        x.bytes += chunk.size();
+        if (!head_sent) {
+            s.send_head(head, flags);
+            head_sent = true;
+            if (flags & proto::flag::end) break;
+        }
         const bool done = parser->is_done();
+        if (chunk.empty() && !done) continue;
+        x.bytes += chunk.size();
         error_code wec;
         if (done && !parser->trailers().empty()) {
             if (!chunk.empty()) wec = co_await s.write_body(std::move(chunk), false);
             if (!wec) wec = co_await s.finish_body(parser->trailers());
-        } else if (!chunk.empty() || done) {
+        } else {
             wec = co_await s.write_body(std::move(chunk), done);
         }
         if (wec) co_return;  // reset by the gateway: socket already closed

@@ -219,7 +219,9 @@ protected:
 
 TEST_F(concurrency_test, five_hundred_requests_in_flight_on_one_tunnel) {
   auto origin = start_origin();
-  auto gw = start_gateway(dir_);
+  // Two event-loop threads: public connections move to the tunnel's strand
+  // while other requests run on the other thread.
+  auto gw = start_gateway(dir_, "[server]\nthreads = 2\n");
   auto cl = start_client(gw.port, origin.port, {"--quiet"});
   const std::string host = cl.name + ".localhost:" + std::to_string(gw.port);
 
@@ -390,7 +392,7 @@ TEST_F(concurrency_test, one_gateway_holds_a_thousand_tunnels) {
   constexpr int tunnels = 1000;
   constexpr int openers = 50;  // handshakes in progress at a time
   // Frequent pings, so the sessions are seen to stay alive through several.
-  auto gw = start_gateway(dir_, "[tunnels]\nping_interval = \"300ms\"\nping_timeout = \"3s\"\n");
+  auto gw = start_gateway(dir_, "[server]\nthreads = 2\n[tunnels]\nping_interval = \"300ms\"\nping_timeout = \"3s\"\n");
   std::this_thread::sleep_for(200ms);
   const long idle_kb = gw.proc.rss_kb();
 

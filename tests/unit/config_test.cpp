@@ -32,7 +32,7 @@ TEST(GatewayConfig, EmptyFileKeepsDefaults) {
     EXPECT_EQ(config.server.domain, "localhost");
     EXPECT_EQ(config.server.public_url, "");
     EXPECT_TRUE(config.server.tls_cert.empty());
-    EXPECT_EQ(config.server.threads, 0u);
+    EXPECT_EQ(config.server.threads, 1u);
     EXPECT_EQ(config.server.drain_timeout, milliseconds(30'000));
     EXPECT_TRUE(config.tunnels.allow_anonymous);
     EXPECT_EQ(config.tunnels.reclaim_grace, milliseconds(60'000));

@@ -17,7 +17,7 @@ struct server_settings {
     std::string public_url;                 // optional, e.g. "https://example.com"; else derived
     std::filesystem::path tls_cert;         // PEM chain; TLS on when cert and key are set
     std::filesystem::path tls_key;          // PEM private key
-    unsigned threads = 0;                   // 0 = hardware concurrency
+    unsigned threads = 1;                   // event-loop threads; 0 = one per CPU core
     std::chrono::milliseconds drain_timeout{30'000};  // SIGTERM grace period
 };
 

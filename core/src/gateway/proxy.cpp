@@ -8,6 +8,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -290,6 +291,9 @@ net::awaitable<void> http_connection<Stream>::forward_response(std::shared_ptr<p
     std::string tail;
     bool end = (flags & proto::flag::end) != 0;
     bool head_pending = true;
+    // The first body bytes usually arrive right behind the head: let the
+    // reader take in what is already received, so both go out in one write.
+    if (!end && !s->body_ready()) co_await net::post(x.strand, net::use_awaitable);
     std::uint64_t forwarded = 0;
     static constexpr std::string_view crlf = "\r\n";
     for (;;) {
