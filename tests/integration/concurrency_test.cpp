@@ -5,14 +5,9 @@
 // the local server.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -29,40 +24,19 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "asio_names.hpp"
 #include "harness.hpp"
+#include "raw_origin.hpp"
 
 namespace warren::test {
 namespace {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace json = boost::json;
-using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
-
-constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
-
-double seconds_since(clock_type::time_point t) {
-  return std::chrono::duration<double>(clock_type::now() - t).count();
-}
-
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout, std::chrono::milliseconds step = 50ms) {
-  const auto deadline = clock_type::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (clock_type::now() >= deadline) return false;
-    std::this_thread::sleep_for(step);
-  }
-}
 
 // The soft (and, if need be, hard) descriptor limit to at least `want`.
 // Children started afterwards (the gateway) inherit it.
@@ -79,28 +53,7 @@ void raise_fd_limit_to(rlim_t want) {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-// ---- gateway metrics and health ----
-
-std::optional<double> metric(const gateway_process& gw, std::string_view name) {
-  const auto r = run_curl({gw.url() + "/metrics"}, 10s);
-  if (r.status != 200) return std::nullopt;
-  std::istringstream in(r.body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ' ')
-      return std::strtod(line.c_str() + name.size() + 1, nullptr);
-  }
-  return std::nullopt;
-}
-
-std::optional<double> wait_streams_zero(const gateway_process& gw, std::chrono::milliseconds timeout) {
-  std::optional<double> v;
-  wait_until([&] {
-    v = metric(gw, "warren_streams");
-    return v && *v == 0;
-  }, timeout, 100ms);
-  return v;
-}
+// ---- gateway health ----
 
 std::optional<std::int64_t> health_tunnels(const gateway_process& gw) {
   const auto r = run_curl({gw.url() + "/_health"}, 10s);
@@ -112,84 +65,6 @@ std::optional<std::int64_t> health_tunnels(const gateway_process& gw) {
 }
 
 // ---- a raw origin that counts connections ----
-
-// A blocking TCP server on 127.0.0.1:0, one thread per connection, running
-// `handler(fd)` on each. The handler must not close the fd; the destructor
-// shuts every socket down (waking blocked calls) and joins the threads.
-class raw_origin {
-public:
-  using handler = std::function<void(int fd)>;
-
-  explicit raw_origin(handler h) : handler_(std::move(h)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listen_fd_ < 0) throw std::runtime_error("socket failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 128) != 0)
-      throw std::runtime_error("bind/listen failed");
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-
-  ~raw_origin() {
-    stopping_ = true;
-    ::shutdown(listen_fd_, SHUT_RDWR);
-    acceptor_.join();
-    ::close(listen_fd_);
-    std::vector<std::thread> threads;
-    {
-      std::lock_guard lock(mutex_);
-      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
-      threads.swap(threads_);
-    }
-    for (auto& t : threads) t.join();
-    for (int fd : fds_) ::close(fd);
-  }
-
-  raw_origin(const raw_origin&) = delete;
-  raw_origin& operator=(const raw_origin&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  int accepted() const { return accepted_; }
-
-private:
-  void accept_loop() {
-    for (;;) {
-      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) {
-        if (stopping_ || (errno != EINTR && errno != ECONNABORTED)) return;
-        continue;
-      }
-      ++accepted_;
-      std::lock_guard lock(mutex_);
-      fds_.push_back(fd);
-      threads_.emplace_back([this, fd] { handler_(fd); });
-    }
-  }
-
-  handler handler_;
-  int listen_fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> accepted_{0};
-  std::mutex mutex_;
-  std::vector<int> fds_;
-  std::vector<std::thread> threads_;
-  std::thread acceptor_;
-};
-
-bool send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 // A minimal HTTP/1.1 keep-alive server loop for body-less requests: answers
 // each request head with a small 200, until the peer closes.

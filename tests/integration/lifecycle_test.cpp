@@ -336,17 +336,25 @@ TEST(lifecycle, after_the_grace_period_the_name_is_free_again) {
 
 // ---- (d) drain on SIGTERM ----
 
+// Starts a request for `target` through the tunnel and sends the gateway
+// SIGTERM once it has reached the origin. Returns the request's result to
+// come and when the signal went.
+std::pair<std::future<curl_result>, clock_type::time_point> sigterm_during_request(gateway_process& gw,
+                                                                                   const client_process& client,
+                                                                                   const std::string& target) {
+  auto request = std::async(std::launch::async, [url = client.url + target] { return run_curl({"-m", "20", url}); });
+  std::this_thread::sleep_for(700ms);
+  gw.proc.signal(SIGTERM);
+  return {std::move(request), clock_type::now()};
+}
+
 TEST(lifecycle, sigterm_drains_in_flight_requests_and_exits_zero) {
   const temp_dir dir;
   auto origin = start_origin();
   auto gw = start_gateway(dir, "[server]\ndrain_timeout = \"10s\"\n");
   auto client = start_client(gw.port, origin.port);
 
-  auto slow = std::async(std::launch::async, [url = client.url] { return run_curl({"-m", "20", url + "/delay/3000"}); });
-  // Let the request reach the origin before the signal.
-  std::this_thread::sleep_for(700ms);
-  gw.proc.signal(SIGTERM);
-  const auto signalled = clock_type::now();
+  auto [slow, signalled] = sigterm_during_request(gw, client, "/delay/3000");
   std::this_thread::sleep_for(300ms);
 
   // A new connection after SIGTERM is not served: refused, or 503.
@@ -378,10 +386,7 @@ TEST(lifecycle, drain_timeout_bounds_how_long_sigterm_waits) {
   auto gw = start_gateway(dir, "[server]\ndrain_timeout = \"1s\"\n");
   auto client = start_client(gw.port, origin.port);
 
-  auto slow = std::async(std::launch::async, [url = client.url] { return run_curl({"-m", "20", url + "/delay/8000"}); });
-  std::this_thread::sleep_for(700ms);
-  gw.proc.signal(SIGTERM);
-  const auto signalled = clock_type::now();
+  auto [slow, signalled] = sigterm_during_request(gw, client, "/delay/8000");
   const auto st = gw.proc.wait(3s);
   ASSERT_TRUE(st.has_value()) << "the gateway did not exit within drain_timeout + 2 s";
   EXPECT_EQ(*st, 0) << gw.proc.describe();

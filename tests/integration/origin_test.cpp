@@ -14,17 +14,11 @@
 #include <chrono>
 #include <csignal>
 
+#include "asio_names.hpp"
 #include "harness.hpp"
 
 namespace warren::test {
 namespace {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace json = boost::json;
-using tcp = net::ip::tcp;
 
 class origin_test : public ::testing::Test {
 protected:

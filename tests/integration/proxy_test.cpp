@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <thread>
 #include <string>
 
 namespace warren::test {
@@ -260,6 +262,53 @@ TEST(proxy, ambiguous_requests_are_refused_and_never_forwarded) {
     }
     EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
     EXPECT_EQ(env.client.proc.output().find("POST /echo"), std::string::npos) << "the request reached the client";
+}
+
+}  // namespace
+}  // namespace warren::test
+
+namespace warren::test {
+namespace {
+
+TEST(proxy, public_url_sets_the_urls_handed_to_clients) {
+    temp_dir dir;
+    auto origin = start_origin();
+    // Behind a TLS-terminating reverse proxy: the gateway itself speaks
+    // plain HTTP, but clients and the public use https on the proxy's host.
+    auto gateway = start_gateway(dir, "[server]\npublic_url = \"https://tunnels.example.test\"\n");
+    process client({bin_path("warren"), "http", origin.url(), "--server",
+                    "http://localhost:" + std::to_string(gateway.port), "--name", "behind"});
+    EXPECT_TRUE(client.wait_for_output(std::regex(R"(Forwarding https://behind\.tunnels\.example\.test -> )"), 10s));
+    auto health = run_curl({gateway.url() + "/"});
+    EXPECT_NE(health.body.find("--server https://tunnels.example.test"), std::string::npos) << health.body;
+}
+
+}  // namespace
+}  // namespace warren::test
+
+namespace warren::test {
+namespace {
+
+TEST(proxy, requests_on_open_connections_get_503_while_draining) {
+    temp_dir dir;
+    auto origin = start_origin();
+    auto gateway = start_gateway(dir, "[server]\ndrain_timeout = \"10s\"\n");
+    auto client = start_client(gateway.port, origin.port);
+    // A keep-alive connection opened before the drain, and a slow request
+    // that keeps the gateway draining for a while.
+    raw_connection idle(gateway.port);
+    process slow({"/usr/bin/curl", "-s", "-o", "/dev/null", client.url + "/delay/3000"});
+    std::this_thread::sleep_for(500ms);  // the slow request is in flight
+    gateway.proc.signal(SIGTERM);
+    ASSERT_TRUE(gateway.proc.wait_for_output(std::regex("draining"), 5s));
+    idle.send("GET /bytes/10 HTTP/1.1\r\nHost: " + client.name + ".localhost\r\n\r\n");
+    std::string got;
+    while (idle.read_for(got, 3s)) {
+    }
+    EXPECT_EQ(got.rfind("HTTP/1.1 503", 0), 0u) << got;
+    EXPECT_NE(got.find("Retry-After"), std::string::npos) << got;
+    EXPECT_EQ(slow.wait(10s), 0);
+    EXPECT_EQ(gateway.proc.wait(10s), 0);
 }
 
 }  // namespace

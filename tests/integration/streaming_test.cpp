@@ -6,11 +6,8 @@
 // max_body_bytes cap.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 
@@ -20,13 +17,13 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
-#include <functional>
 #include <iterator>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "harness.hpp"
+#include "raw_origin.hpp"
 
 namespace warren::test {
 namespace {
@@ -42,23 +39,9 @@ constexpr std::uint64_t gib = 1024 * mib;
 // over its idle size, however large the body.
 constexpr long rss_bound_kb = 64 * 1024;
 
-double seconds_since(clock_type::time_point t) {
-  return std::chrono::duration<double>(clock_type::now() - t).count();
-}
-
 std::string read_text(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout, std::chrono::milliseconds step = 50ms) {
-  const auto deadline = clock_type::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (clock_type::now() >= deadline) return false;
-    std::this_thread::sleep_for(step);
-  }
 }
 
 // ---- curl in the background ----
@@ -164,101 +147,7 @@ void report_throughput(std::string_view what, std::uint64_t bytes, double second
   ::testing::Test::RecordProperty(std::string(what) + "_mib_per_s", std::to_string(mib_s));
 }
 
-// ---- gateway metrics ----
-
-// The value of an unlabelled sample `name` in the gateway's /metrics.
-std::optional<double> metric(const gateway_process& gw, std::string_view name) {
-  const auto r = run_curl({gw.url() + "/metrics"}, 10s);
-  if (r.status != 200) return std::nullopt;
-  std::istringstream in(r.body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ' ')
-      return std::strtod(line.c_str() + name.size() + 1, nullptr);
-  }
-  return std::nullopt;
-}
-
-// Polls until warren_streams reads 0; returns the last value read.
-std::optional<double> wait_streams_zero(const gateway_process& gw, std::chrono::milliseconds timeout) {
-  std::optional<double> v;
-  wait_until([&] {
-    v = metric(gw, "warren_streams");
-    return v && *v == 0;
-  }, timeout, 100ms);
-  return v;
-}
-
-// ---- a raw origin for what warren-test-origin cannot report ----
-
-// A blocking TCP server on 127.0.0.1:0, one thread per connection, running
-// `handler(fd)` on each. The handler must not close the fd; the destructor
-// shuts every socket down (waking blocked calls) and joins the threads.
-class raw_origin {
-public:
-  using handler = std::function<void(int fd)>;
-
-  explicit raw_origin(handler h) : handler_(std::move(h)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listen_fd_ < 0) throw std::runtime_error("socket failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 128) != 0)
-      throw std::runtime_error("bind/listen failed");
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-
-  ~raw_origin() {
-    stopping_ = true;
-    ::shutdown(listen_fd_, SHUT_RDWR);
-    acceptor_.join();
-    ::close(listen_fd_);
-    std::vector<std::thread> threads;
-    {
-      std::lock_guard lock(mutex_);
-      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
-      threads.swap(threads_);
-    }
-    for (auto& t : threads) t.join();
-    for (int fd : fds_) ::close(fd);
-  }
-
-  raw_origin(const raw_origin&) = delete;
-  raw_origin& operator=(const raw_origin&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  int accepted() const { return accepted_; }
-
-private:
-  void accept_loop() {
-    for (;;) {
-      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) {
-        if (stopping_ || (errno != EINTR && errno != ECONNABORTED)) return;
-        continue;
-      }
-      ++accepted_;
-      std::lock_guard lock(mutex_);
-      fds_.push_back(fd);
-      threads_.emplace_back([this, fd] { handler_(fd); });
-    }
-  }
-
-  handler handler_;
-  int listen_fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> accepted_{0};
-  std::mutex mutex_;
-  std::vector<int> fds_;
-  std::vector<std::thread> threads_;
-  std::thread acceptor_;
-};
+// ---- for the raw_origin handlers below ----
 
 // Reads into `buf` until it holds a whole request head; false on EOF, error
 // or timeout.
@@ -303,15 +192,6 @@ std::string request_path(const std::string& head) {
   return head.substr(sp + 1, sp2 - sp - 1);
 }
 
-bool send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 // ---- fixture ----
 
 class streaming_test : public ::testing::Test {
@@ -330,6 +210,34 @@ protected:
     r.gateway_max_kb = r.gateway_idle_kb;
     r.client_max_kb = r.client_idle_kb;
     return r;
+  }
+
+  // POSTs `size` pattern bytes to /upload with the extra request `header`
+  // while watching RSS; the origin must have received them intact. curl gets
+  // `max_seconds`, the watch two more.
+  void upload_case(std::uint64_t size, const std::string& header, int max_seconds, std::string_view speed_label,
+                   std::string_view rss_label) {
+    const auto file = dir_.path() / "upload.bin";
+    write_pattern_file(file, size);
+    auto origin = start_origin();
+    auto gw = start_gateway(dir_);
+    auto cl = start_client(gw.port, origin.port, {"--quiet"});
+    rss_report rss = idle_rss(gw, cl);
+
+    const auto out = dir_.path() / "upload.json";
+    const auto started = clock_type::now();
+    curl_job job({"--max-time", std::to_string(max_seconds), "-X", "POST", "-T", file.string(), "-H", "Expect:",
+                  "-H", header, "-o", out.string(), cl.url + "/upload"});
+    watch_rss(rss, gw.proc, cl.proc, job, std::chrono::seconds(max_seconds + 2));
+    const double took = seconds_since(started);
+    ASSERT_EQ(job.wait(5s), 0) << job.log();
+    ASSERT_EQ(job.status(), 200) << job.log() << read_text(out);
+    report_throughput(speed_label, size, took);
+    check_rss(rss, rss_label);
+
+    const auto j = json::parse(read_text(out)).as_object();
+    EXPECT_EQ(j.at("size").to_number<std::uint64_t>(), size);
+    EXPECT_EQ(std::string(j.at("sha256").as_string()), pattern_sha256(size));
   }
 
   temp_dir dir_;
@@ -358,52 +266,11 @@ TEST_F(streaming_test, one_gib_download_in_bounded_memory) {
 }
 
 TEST_F(streaming_test, one_gib_upload_in_bounded_memory) {
-  const auto file = dir_.path() / "upload.bin";
-  write_pattern_file(file, gib);
-  auto origin = start_origin();
-  auto gw = start_gateway(dir_);
-  auto cl = start_client(gw.port, origin.port, {"--quiet"});
-  rss_report rss = idle_rss(gw, cl);
-
-  const auto out = dir_.path() / "upload.json";
-  const auto started = clock_type::now();
-  curl_job job({"--max-time", "50", "-X", "POST", "-T", file.string(), "-H", "Expect:",
-                "-H", "Content-Type: application/octet-stream", "-o", out.string(), cl.url + "/upload"});
-  watch_rss(rss, gw.proc, cl.proc, job, 52s);
-  const double took = seconds_since(started);
-  ASSERT_EQ(job.wait(5s), 0) << job.log();
-  ASSERT_EQ(job.status(), 200) << job.log() << read_text(out);
-  report_throughput("upload_1gib", gib, took);
-  check_rss(rss, "1 GiB upload");
-
-  const auto j = json::parse(read_text(out)).as_object();
-  EXPECT_EQ(j.at("size").to_number<std::uint64_t>(), gib);
-  EXPECT_EQ(std::string(j.at("sha256").as_string()), pattern_sha256(gib));
+  upload_case(gib, "Content-Type: application/octet-stream", 50, "upload_1gib", "1 GiB upload");
 }
 
 TEST_F(streaming_test, chunked_upload_in_bounded_memory) {
-  constexpr std::uint64_t size = 64 * mib;
-  const auto file = dir_.path() / "upload.bin";
-  write_pattern_file(file, size);
-  auto origin = start_origin();
-  auto gw = start_gateway(dir_);
-  auto cl = start_client(gw.port, origin.port, {"--quiet"});
-  rss_report rss = idle_rss(gw, cl);
-
-  const auto out = dir_.path() / "upload.json";
-  const auto started = clock_type::now();
-  curl_job job({"--max-time", "40", "-X", "POST", "-T", file.string(), "-H", "Expect:",
-                "-H", "Transfer-Encoding: chunked", "-o", out.string(), cl.url + "/upload"});
-  watch_rss(rss, gw.proc, cl.proc, job, 42s);
-  const double took = seconds_since(started);
-  ASSERT_EQ(job.wait(5s), 0) << job.log();
-  ASSERT_EQ(job.status(), 200) << job.log() << read_text(out);
-  report_throughput("chunked_upload_64mib", size, took);
-  check_rss(rss, "64 MiB chunked upload");
-
-  const auto j = json::parse(read_text(out)).as_object();
-  EXPECT_EQ(j.at("size").to_number<std::uint64_t>(), size);
-  EXPECT_EQ(std::string(j.at("sha256").as_string()), pattern_sha256(size));
+  upload_case(64 * mib, "Transfer-Encoding: chunked", 40, "chunked_upload_64mib", "64 MiB chunked upload");
 }
 
 // ---- (b) a slow public reader throttles only its own stream ----

@@ -4,8 +4,6 @@
 // CA refuses to connect and says why, and a public WSS upgrade passes through.
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,24 +16,16 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 
-#include <atomic>
-#include <condition_variable>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
+#include "asio_names.hpp"
 #include "harness.hpp"
+#include "socket_deadline.hpp"
 
 namespace warren::test {
 namespace {
 
-namespace net = boost::asio;
 namespace ssl = net::ssl;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace json = boost::json;
-using tcp = net::ip::tcp;
 
 // The tunnel's name. The certificate names it explicitly besides
 // *.localhost: OpenSSL and curl refuse a wildcard directly under a
@@ -83,37 +73,6 @@ certificates make_certificates(const temp_dir& dir) {
                     "-days", "1", "-extfile", (d / "server.ext").string()});
   return {d / "ca.pem", d / "server.pem", d / "server.key"};
 }
-
-// Shuts a socket down at a deadline so a blocked synchronous call returns.
-class socket_deadline {
-public:
-  socket_deadline(int fd, std::chrono::milliseconds limit)
-      : thread_([this, fd, limit] {
-          std::unique_lock lock(mutex_);
-          if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
-            fired_ = true;
-            ::shutdown(fd, SHUT_RDWR);
-          }
-        }) {}
-  ~socket_deadline() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  socket_deadline(const socket_deadline&) = delete;
-  socket_deadline& operator=(const socket_deadline&) = delete;
-  bool fired() const { return fired_; }
-
-private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::atomic<bool> fired_{false};
-  std::thread thread_;
-};
 
 class tls_test : public ::testing::Test {
 protected:

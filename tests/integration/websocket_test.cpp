@@ -5,8 +5,6 @@
 // must travel both ways.
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,58 +13,17 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "asio_names.hpp"
 #include "harness.hpp"
+#include "socket_deadline.hpp"
 
 namespace warren::test {
 namespace {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-using tcp = net::ip::tcp;
-
-// Beast's synchronous calls have no timeout. A tunnel that loses a frame
-// would hang the test until ctest kills it; this shuts the socket down at a
-// deadline instead, so the blocked call fails and the test reports it.
-class socket_deadline {
-public:
-  socket_deadline(int fd, std::chrono::milliseconds limit)
-      : thread_([this, fd, limit] {
-          std::unique_lock lock(mutex_);
-          if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
-            fired_ = true;
-            ::shutdown(fd, SHUT_RDWR);
-          }
-        }) {}
-  ~socket_deadline() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  socket_deadline(const socket_deadline&) = delete;
-  socket_deadline& operator=(const socket_deadline&) = delete;
-
-  bool fired() const { return fired_; }
-
-private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::atomic<bool> fired_{false};
-  std::thread thread_;  // last: started once the members above exist
-};
 
 std::string pattern_string(std::size_t n, std::uint64_t offset = 0) {
   std::string s(n, '\0');

@@ -234,4 +234,29 @@ std::vector<std::string> header_values(const std::string& headers, std::string_v
   return values;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::optional<double> metric(const gateway_process& gw, std::string_view name) {
+  const auto r = run_curl({gw.url() + "/metrics"}, 10s);
+  if (r.status != 200) return std::nullopt;
+  std::istringstream in(r.body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ' ')
+      return std::strtod(line.c_str() + name.size() + 1, nullptr);
+  }
+  return std::nullopt;
+}
+
+std::optional<double> wait_streams_zero(const gateway_process& gw, std::chrono::milliseconds timeout) {
+  std::optional<double> v;
+  wait_until([&] {
+    v = metric(gw, "warren_streams");
+    return v && *v == 0;
+  }, timeout, 100ms);
+  return v;
+}
+
 }  // namespace warren::test

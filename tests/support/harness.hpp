@@ -1,6 +1,7 @@
 // Integration-test harness: temporary directories, child processes with
-// logs, starters for the origin / gateway / client, curl, digests and a load
-// client. Nothing here includes Asio or Beast, so tests stay quick to build.
+// logs, starters for the origin / gateway / client, curl, polling, the
+// gateway's metrics, digests and a load client. Nothing here includes Asio or
+// Beast, so tests stay quick to build.
 //
 // Failures throw std::runtime_error with the child's log tail (GoogleTest
 // reports the message and fails the test), so a test reads straight through:
@@ -19,6 +20,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -186,6 +188,30 @@ curl_result run_curl(std::vector<std::string> args, std::chrono::milliseconds ti
 // of a curl -D dump. curl writes chunked trailers after the head's blank
 // line; search `headers` directly for those.
 std::vector<std::string> header_values(const std::string& headers, std::string_view name);
+
+// ---- polling ----
+
+// Calls `pred` every `step` until it returns true (then true) or `timeout`
+// has passed (then false).
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout, std::chrono::milliseconds step = 50ms) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(step);
+  }
+}
+
+// Seconds elapsed since `t`.
+double seconds_since(std::chrono::steady_clock::time_point t);
+
+// ---- gateway metrics ----
+
+// The value of an unlabelled sample `name` in the gateway's /metrics.
+std::optional<double> metric(const gateway_process& gw, std::string_view name);
+// Polls until warren_streams reads 0; returns the last value read.
+std::optional<double> wait_streams_zero(const gateway_process& gw, std::chrono::milliseconds timeout);
 
 // ---- load ----
 

@@ -1,6 +1,5 @@
 // concurrent_requests: a small Beast client, one coroutine per connection on
 // a single-threaded io_context (no strands needed).
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,18 +9,12 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "asio_names.hpp"
 #include "harness.hpp"
 
 namespace warren::test {
 
 namespace {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = net::ip::tcp;
-
-constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 
 struct load_plan {
   tcp::endpoint endpoint;

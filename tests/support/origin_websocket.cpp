@@ -1,6 +1,5 @@
 #include "origin_websocket.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -15,16 +14,14 @@
 #include <cstring>
 #include <string>
 
+#include "asio_names.hpp"
+
 namespace warren::test {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using beast::error_code;
 
 namespace {
 
-constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 constexpr std::uint64_t message_max = 64 * 1024 * 1024;
 constexpr auto closing_timeout = std::chrono::seconds(5);
 

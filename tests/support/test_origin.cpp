@@ -6,7 +6,6 @@
 //
 // Prints one line, `origin listening on ADDRESS:PORT`, once it accepts.
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -31,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "asio_names.hpp"
 #include "origin_request.hpp"
 #include "origin_websocket.hpp"
 #include "pattern.hpp"
@@ -38,15 +38,9 @@
 namespace warren::test {
 namespace {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace json = boost::json;
 namespace urls = boost::urls;
-using tcp = net::ip::tcp;
 using beast::error_code;
 
-constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 constexpr std::size_t piece_size = 64 * 1024;
 constexpr std::size_t echo_body_max = 64 * 1024;
 // Long, because tests park idle keep-alive connections on purpose; short

@@ -12,11 +12,11 @@ std::string with_port(std::string url, const std::string& scheme, std::uint16_t 
 }  // namespace
 
 std::string gateway_context::tunnel_url(std::string_view name) const {
-    return with_port(scheme + "://" + std::string(name) + "." + config.server.domain, scheme, public_port);
+    return with_port(scheme + "://" + std::string(name) + "." + public_host, scheme, public_port);
 }
 
 std::string gateway_context::apex_url() const {
-    return with_port(scheme + "://" + config.server.domain, scheme, public_port);
+    return with_port(scheme + "://" + public_host, scheme, public_port);
 }
 
 }  // namespace warren

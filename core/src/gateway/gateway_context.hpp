@@ -23,8 +23,11 @@ struct gateway_context {
     std::atomic<std::int64_t> active_requests{0};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
-    // Filled in once listening: how the public reaches us, for tunnel URLs.
+    // Filled in once listening: how the public reaches us, for the URLs we
+    // hand out. From [server] public_url when set (behind a reverse proxy or
+    // a port mapping), else from domain, TLS and the bound port.
     std::string scheme = "http";
+    std::string public_host;
     bool tls = false;  // plain HTTP then only gets redirected
     std::uint16_t public_port = 0;
 

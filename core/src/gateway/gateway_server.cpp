@@ -14,6 +14,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -59,6 +60,21 @@ std::unique_ptr<net::ssl::context> make_tls(const server_settings& s) {
     tls->use_private_key_file(s.tls_key.string(), net::ssl::context::pem, ec);
     if (ec) throw std::runtime_error("tls_key " + s.tls_key.string() + ": " + ec.message());
     return tls;
+}
+
+// The scheme, host and port of the URLs handed to clients: public_url's when
+// configured (validated by the config loader), else this listener's.
+void set_public_address(gateway_context& ctx, std::uint16_t bound_port) {
+    const auto& server = ctx.config.server;
+    ctx.scheme = ctx.tls ? "https" : "http";
+    ctx.public_host = server.domain;
+    ctx.public_port = bound_port;
+    if (server.public_url.empty()) return;
+    auto url = boost::urls::parse_absolute_uri(server.public_url);
+    if (!url) return;
+    ctx.scheme = url->scheme();
+    ctx.public_host = url->host();
+    ctx.public_port = url->has_port() ? url->port_number() : (ctx.scheme == "https" ? 443 : 80);
 }
 
 std::string endpoint_text(const tcp::endpoint& ep) {
@@ -109,10 +125,9 @@ int run_gateway(const gateway_config& config) {
         throw std::runtime_error("cannot listen on " + config.server.listen + ": " + e.code().message());
     }
     const tcp::endpoint bound = l->local_endpoint();
-    ctx.scheme = tls ? "https" : "http";
     ctx.tls = tls != nullptr;
-    ctx.public_port = bound.port();
-    spdlog::info("warren-gateway {} listening on {}://{} (tunnels at {})", warren_version, ctx.scheme,
+    set_public_address(ctx, bound.port());
+    spdlog::info("warren-gateway {} listening on {}://{} (tunnels at {})", warren_version, tls ? "https" : "http",
                  endpoint_text(bound), ctx.tunnel_url("<name>"));
 
     net::co_spawn(ioc, l->run(), net::detached);
