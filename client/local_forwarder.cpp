@@ -294,7 +294,8 @@ net::awaitable<void> local_forwarder::relay_upgraded(exchange& x) {
                 chunk.resize(got);
                 if (ec) {
                     if (ec == net::error::eof) {
-                        const error_code end_ec = co_await s->write_body({}, true);
+                        std::string no_bytes;  // locals, not temporaries, in co_await calls (g++ 12)
+                        const error_code end_ec = co_await s->write_body(std::move(no_bytes), true);
                         (void)end_ec;
                     } else if (!s->failed()) {
                         s->reset(proto::reset_code::upstream_failed, "the local server reset the upgraded connection");

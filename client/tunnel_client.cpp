@@ -224,10 +224,12 @@ net::awaitable<tunnel_client::connect_outcome> tunnel_client::connect_once() {
     };
     if (tls_) {
         websocket::stream<net::ssl::stream<tcp::socket>> ws(ioc_, *tls_);
-        co_return co_await attempt(ws);
+        connect_outcome o = co_await attempt(ws);
+        co_return o;
     }
     websocket::stream<tcp::socket> ws(ioc_);
-    co_return co_await attempt(ws);
+    connect_outcome o = co_await attempt(ws);
+    co_return o;
 }
 
 void tunnel_client::serve(const std::shared_ptr<proto::mux_session>& session) {

@@ -190,8 +190,8 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
         error = "windows must be 64 KiB to 2 GiB, and the connection's at least the stream's", hello.reset();
     if (!hello) {
         if (error.empty()) error = "expected a hello message";
-        auto [cec] = co_await ws.async_close({websocket::close_code::policy_error, error.substr(0, 120)},
-                                             net::as_tuple(net::use_awaitable));
+        const websocket::close_reason why{websocket::close_code::policy_error, error.substr(0, 120)};
+        auto [cec] = co_await ws.async_close(why, net::as_tuple(net::use_awaitable));
         (void)cec;
         abandon(error);
         co_return;

@@ -256,7 +256,10 @@ template <class Stream>
 net::awaitable<bool> http_connection<Stream>::serve_apex(http::request_parser& parser) {
     const request_head& head = parser.head();
     auto r = apex_response(ctx_, head);
-    if (!r) co_return co_await respond_error(404, "not found", &parser, false);
+    if (!r) {
+        const bool keep = co_await respond_error(404, "not found", &parser, false);
+        co_return keep;
+    }
     if (!parser.is_done()) r->close = true;
     const bool ok = co_await respond(*r);
     co_return ok && !r->close && parser.keep_alive();

@@ -86,12 +86,17 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
     const bool upgrade = parser.upgrade();
     const auto length = parser.content_length();
     const auto max_body = ctx_.config.tunnels.max_body_bytes;
-    if (max_body && length && *length > max_body)
-        co_return co_await respond_error(
-            413, "the request body is larger than this gateway allows (" + std::to_string(max_body) + " bytes)",
-            &parser, true);
-    if (upgrade && x.has_request_body)
-        co_return co_await respond_error(400, "an upgrade request cannot have a body", &parser, true);
+    // g++ 12 miscompiles some `co_return co_await` forms: results go through locals.
+    if (max_body && length && *length > max_body) {
+        const std::string message =
+            "the request body is larger than this gateway allows (" + std::to_string(max_body) + " bytes)";
+        const bool keep = co_await respond_error(413, message, &parser, true);
+        co_return keep;
+    }
+    if (upgrade && x.has_request_body) {
+        const bool keep = co_await respond_error(400, "an upgrade request cannot have a body", &parser, true);
+        co_return keep;
+    }
 
     http::strip_hop_by_hop(head.headers, upgrade);
     http::set_forwarded_headers(head.headers, {client_ip_, tls_ ? "https" : "http", x.public_host});
@@ -102,9 +107,11 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
 
     error_code ec;
     auto s = t->open_stream(head, flags, ec);
-    if (!s)
-        co_return co_await respond_error(
-            503, "tunnel \"" + t->name() + "\" cannot take this request now: " + ec.message(), &parser, false);
+    if (!s) {
+        const std::string message = "tunnel \"" + t->name() + "\" cannot take this request now: " + ec.message();
+        const bool keep = co_await respond_error(503, message, &parser, false);
+        co_return keep;
+    }
 
     ++ctx_.active_requests;
     ++t->in_flight;
@@ -122,7 +129,9 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
 
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ctx_.metrics.record(x.status, seconds);
-    spdlog::debug("{} {} {} {} {:.1f}ms", t->name(), head.method, head.target, x.status, seconds * 1000);
+    // The path only: query strings carry signatures and tokens.
+    spdlog::debug("{} {} {} {} {:.1f}ms", t->name(), head.method, head.target.substr(0, head.target.find('?')),
+                  x.status, seconds * 1000);
     co_return x.keep_alive && x.request_done && x.response_done && !x.public_gone && !ctx_.draining;
 }
 
@@ -201,7 +210,8 @@ net::awaitable<bool> http_connection<Stream>::await_final_head(std::shared_ptr<p
         if (ec) {
             head_timer.cancel();
             if (upgrade) {
-                const error_code end_ec = co_await s->write_body({}, true);
+                std::string no_bytes;  // locals, not temporaries, in co_await calls (g++ 12)
+                const error_code end_ec = co_await s->write_body(std::move(no_bytes), true);
                 (void)end_ec;
             }
             if (x.public_gone) co_return false;
@@ -394,7 +404,8 @@ net::awaitable<void> http_connection<Stream>::pump_upgraded(std::shared_ptr<prot
     if (!co_await await_final_head(s, x, head, flags, true)) co_return;
     if (head.status != 101) {
         // Not upgraded: an ordinary response, after which the connection closes.
-        const error_code end_ec = co_await s->write_body({}, true);
+        std::string no_bytes;  // locals, not temporaries, in co_await calls (g++ 12)
+        const error_code end_ec = co_await s->write_body(std::move(no_bytes), true);
         (void)end_ec;
         x.keep_alive = false;
         co_await forward_response(s, x, std::move(head), flags);
@@ -426,7 +437,8 @@ net::awaitable<void> http_connection<Stream>::pump_upgraded(std::shared_ptr<prot
                 chunk.resize(got);
                 if (ec) {
                     if (ec == net::error::eof) {
-                        const error_code end_ec = co_await s->write_body({}, true);
+                        std::string no_bytes;  // locals, not temporaries, in co_await calls (g++ 12)
+                        const error_code end_ec = co_await s->write_body(std::move(no_bytes), true);
                         (void)end_ec;
                     } else {
                         s->reset(proto::reset_code::cancel, "the public client went away");

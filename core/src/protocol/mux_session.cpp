@@ -73,7 +73,8 @@ net::awaitable<void> mux_session::write_loop(std::shared_ptr<mux_session> /*keep
                                                      : boost::beast::websocket::close_code::policy_error;
                 std::string reason = violation_.empty() ? close_reason_ : violation_;
                 if (reason.size() > 120) reason.resize(120);  // control frames are <= 125 bytes
-                co_await transport_->close({code, reason});
+                const boost::beast::websocket::close_reason why{code, reason};
+                co_await transport_->close(why);
                 break;
             }
             co_await writer_signal_.wait();

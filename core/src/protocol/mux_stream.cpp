@@ -141,7 +141,12 @@ boost::asio::awaitable<mux_stream::error_code> mux_stream::write_body(std::strin
 }
 
 boost::asio::awaitable<mux_stream::error_code> mux_stream::finish_body(header_list trailers) {
-    if (trailers.empty() && !integrity_) co_return co_await write_body({}, true);
+    if (trailers.empty() && !integrity_) {
+        // Through locals, not temporaries: g++ 12 miscompiles some co_await forms.
+        std::string no_bytes;
+        const error_code ec = co_await write_body(std::move(no_bytes), true);
+        co_return ec;
+    }
     if (error_) co_return error_;
     if (local_end_) co_return make_error_code(mux_errc::protocol_error);
     end_block b;
