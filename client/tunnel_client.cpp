@@ -260,10 +260,11 @@ net::awaitable<int> tunnel_client::run() {
         std::chrono::milliseconds delay = backoff;
         if (o.what == connect_outcome::kind::connected) {
             backoff = first_backoff;
+            const bool same_url = connected_before && o.ready.url == url_;
             name_ = o.ready.name;
             ownership_token_ = o.ready.ownership_token;
             url_ = o.ready.url;
-            out_.forwarding(url_, options_.local_url(), connected_before);
+            out_.forwarding(url_, options_.local_url(), same_url);
             connected_before = true;
             session_ = o.session;
             serve(session_);
@@ -276,6 +277,13 @@ net::awaitable<int> tunnel_client::run() {
             gateway_draining_ = false;
             delay = std::chrono::milliseconds(0);
         } else if (o.what == connect_outcome::kind::refused) {
+            if (o.status == 409 && options_.name.empty() && connected_before) {
+                // A random name lost while we were away: any name will do.
+                out_.status("the name \"" + name_ + "\" was taken while disconnected; asking for a new one");
+                name_.clear();
+                ownership_token_.clear();
+                continue;
+            }
             // Refusals that waiting cannot fix end the client.
             if (o.status != 429 && o.status != 502 && o.status != 503 && o.status != 504) {
                 out_.status(o.reason + " (" + std::to_string(o.status) + ")");
