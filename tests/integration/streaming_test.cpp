@@ -6,7 +6,10 @@
 // max_body_bytes cap.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <boost/json.hpp>
@@ -487,6 +490,78 @@ TEST_F(streaming_test, integrity_required_by_gateway_keeps_bodies_intact) {
   auto gw = start_gateway(dir_, "[tunnels]\nintegrity = true\n");
   auto cl = start_client(gw.port, origin.port);
   check_bodies_intact(cl, dir_);
+}
+
+// A relay between the client and the gateway that flips one bit in what the
+// gateway sends, deep inside a large transfer (inside a DATA payload: frames
+// are 64 KiB, so the odds of hitting a header are ~1 in 3,600).
+class corrupting_relay {
+public:
+  corrupting_relay(std::uint16_t gateway_port, std::uint64_t flip_at)
+      : origin_([this, gateway_port, flip_at](int client_fd) { relay(client_fd, gateway_port, flip_at); }) {}
+  std::uint16_t port() const { return origin_.port(); }
+  bool flipped() const { return flipped_; }
+
+private:
+  void relay(int client_fd, std::uint16_t gateway_port, std::uint64_t flip_at) {
+    const int gw = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(gateway_port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(gw, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ::close(gw);
+      return;
+    }
+    std::thread up([client_fd, gw] {
+      char buf[65536];
+      for (;;) {
+        const auto n = ::recv(client_fd, buf, sizeof buf, 0);
+        if (n <= 0 || !send_all(gw, std::string_view(buf, static_cast<std::size_t>(n)))) break;
+      }
+      ::shutdown(gw, SHUT_WR);
+    });
+    std::uint64_t seen = 0;
+    char buf[65536];
+    for (;;) {
+      const auto n = ::recv(gw, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      const auto len = static_cast<std::uint64_t>(n);
+      if (!flipped_ && seen <= flip_at && flip_at < seen + len) {
+        buf[flip_at - seen] ^= 0x01;
+        flipped_ = true;
+      }
+      seen += len;
+      if (!send_all(client_fd, std::string_view(buf, len))) break;
+    }
+    ::shutdown(client_fd, SHUT_WR);
+    ::shutdown(gw, SHUT_RDWR);
+    up.join();
+    ::close(gw);
+  }
+
+  std::atomic<bool> flipped_{false};
+  raw_origin origin_;
+};
+
+TEST_F(streaming_test, integrity_mismatch_answers_502_and_never_delivers_the_body) {
+  auto origin = start_origin();
+  auto gw = start_gateway(dir_);
+  corrupting_relay relay(gw.port, 3'000'000);
+  process client({bin_path("warren"), "http", origin.url(), "--server",
+                  "http://localhost:" + std::to_string(relay.port()), "--integrity"});
+  auto forwarding = client.wait_for_output(std::regex(R"(Forwarding (http://\S+) -> )"), 10s);
+  ASSERT_TRUE(forwarding);
+  // The gateway's copy of this upload reaches the client corrupted: the client
+  // must refuse it (the local server never gets a complete body) and the
+  // public must get a 502 saying why, not the origin's answer.
+  const auto body = dir_.path() / "body.bin";
+  write_pattern_file(body, 8 * mib);
+  const auto r = run_curl({"-X", "POST", "-T", body.string(), "-H", "Expect:", (*forwarding)[1] + "/upload"}, 30s);
+  EXPECT_TRUE(relay.flipped());
+  EXPECT_EQ(r.status, 502) << r.stderr_text << r.headers << r.body;
+  EXPECT_NE(r.body.find("integrity"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("sha256"), std::string::npos) << "the origin answered: " << r.body;
 }
 
 // ---- (e) max_body_bytes ----
