@@ -100,6 +100,13 @@ net::awaitable<void> drain(net::io_context& ioc, gateway_context& ctx, listener&
     if (ctx.active_requests > 0)
         spdlog::warn("drain deadline reached with {} requests in flight", ctx.active_requests.load());
     for (const auto& t : tunnels) net::post(t->strand(), [t] { t->session().abort(); });
+    // Let every session wind down (fail its streams, wake their waiters) so
+    // that nothing is left holding a session or a stream when the loop stops.
+    const auto wind_down = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (ctx.registry.live_count() > 0 && std::chrono::steady_clock::now() < wind_down) {
+        tick.expires_after(std::chrono::milliseconds(5));
+        co_await tick.async_wait(net::as_tuple(net::use_awaitable));
+    }
     spdlog::info("stopped");
     ioc.stop();
 }
