@@ -313,3 +313,17 @@ TEST(proxy, requests_on_open_connections_get_503_while_draining) {
 
 }  // namespace
 }  // namespace warren::test
+
+namespace warren::test {
+namespace {
+
+TEST(proxy, health_answers_when_addressed_by_ip) {
+    temp_dir dir;
+    auto gateway = start_gateway(dir);
+    auto r = run_curl({"-f", "http://127.0.0.1:" + std::to_string(gateway.port) + "/_health"});
+    EXPECT_EQ(r.status, 200) << r.stderr_text;
+    EXPECT_NE(r.body.find("\"status\":\"ok\""), std::string::npos) << r.body;
+}
+
+}  // namespace
+}  // namespace warren::test

@@ -118,11 +118,16 @@ TEST(host, route_apex_tunnel_other) {
     EXPECT_EQ(r.name, "brave-otter-lamp");
 
     for (const char* other : {"a.demo.example.com", "example.com.evil.net", "evilexample.com",
-                              "xn--bcher-kva.example.com", "example.org", "com", ".example.com",
-                              "127.0.0.1", "[::1]"}) {
+                              "xn--bcher-kva.example.com", "example.org", "com", ".example.com"}) {
         r = route_host(other, domain);
         EXPECT_EQ(r.what, kind::other) << other;
         EXPECT_EQ(r.name, "") << other;
+    }
+    // IP literals address the gateway itself (health checks, load balancers).
+    for (const char* ip : {"127.0.0.1", "[::1]", "10.0.0.7"}) {
+        r = route_host(ip, domain);
+        EXPECT_EQ(r.what, kind::apex) << ip;
+        EXPECT_EQ(r.name, "") << ip;
     }
 
     r = route_host("demo.localhost", "localhost");

@@ -104,6 +104,11 @@ std::optional<std::string> canonical_host(std::string_view host_header) {
 
 host_route route_host(std::string_view canonical, std::string_view domain) {
     if (canonical == domain) return {host_route::kind::apex, {}};
+    // Health checkers and load balancers address the gateway by IP: an IP
+    // literal can never name a tunnel, so it means the gateway itself.
+    // (canonical_host only lets dotted quads and bracketed IPv6 end in digits.)
+    if (!canonical.empty() && (canonical.front() == '[' || (canonical.back() >= '0' && canonical.back() <= '9')))
+        return {host_route::kind::apex, {}};
     if (canonical.size() > domain.size() + 1 && canonical.ends_with(domain) &&
         canonical[canonical.size() - domain.size() - 1] == '.') {
         const auto label = canonical.substr(0, canonical.size() - domain.size() - 1);

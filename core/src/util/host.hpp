@@ -26,9 +26,9 @@ struct host_route {
 };
 
 // Where a canonical host goes, given the gateway's domain (lowercase, no
-// trailing dot): the apex itself, the tunnel <name>.<domain> when <name> is a
-// single valid tunnel name, or something else (deeper subdomains, IP
-// literals, foreign hosts).
+// trailing dot): the apex itself (the domain, or an IP literal), the tunnel
+// <name>.<domain> when <name> is a single valid tunnel name, or something
+// else (deeper subdomains, foreign hosts).
 host_route route_host(std::string_view canonical, std::string_view domain);
 
 }  // namespace warren
