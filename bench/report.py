@@ -16,6 +16,7 @@ Standard library only. Goals are reported, never asserted: the exit status is
 """
 
 import argparse
+import os
 import json
 import statistics
 import sys
@@ -316,8 +317,12 @@ def main():
     info = rep.info
     tmp = args.tmp.rstrip("/")
 
+    # Paths as seen from the checkout, so no machine's layout ends up in the repo.
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/"
+
     def untmp(text):
-        return text.replace(tmp, "$BENCH_TMP") if tmp else text
+        text = text.replace(tmp, "$BENCH_TMP") if tmp else text
+        return text.replace(root, "")
 
     dur = info.get("duration", "?")
     n_rounds = int(info.get("rounds", "1"))
@@ -333,7 +338,7 @@ def main():
     w(f"- Load average (1, 5, 15 min) at start: {info.get('load_start', '?')}; at end: {info.get('load_end', '?')}")
     w(f"- Tools: {info.get('wrk', 'wrk ?')}, {info.get('curl', 'curl ?')}"
       + (f", nginx {info['nginx']}" if "nginx" in info else ""))
-    w(f"- Tree: `{info.get('commit', '?')}`, binaries from `{info.get('bin', '?')}`")
+    w(f"- Tree: `{info.get('commit', '?')}`, binaries from `{untmp(info.get('bin', '?'))}`")
     w(f"- Everything runs on this one machine over loopback (127.0.0.1): wrk/curl, the origin "
       f"({info.get('origin_threads', '?')} threads), nginx, the gateway and the client share its "
       f"{info.get('nproc', '?')} cores, so the figures include their competition for CPU.")
