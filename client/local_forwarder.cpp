@@ -247,13 +247,7 @@ net::awaitable<void> local_forwarder::relay_response(exchange& x) {
         const bool done = parser->is_done();
         if (chunk.empty() && !done) continue;
         x.bytes += chunk.size();
-        error_code wec;
-        if (done && !parser->trailers().empty()) {
-            if (!chunk.empty()) wec = co_await s.write_body(std::move(chunk), false);
-            if (!wec) wec = co_await s.finish_body(parser->trailers());
-        } else {
-            wec = co_await s.write_body(std::move(chunk), done);
-        }
+        const error_code wec = co_await s.write_piece(std::move(chunk), done, parser->trailers());
         if (wec) co_return;  // reset by the gateway: socket already closed
     }
     x.response_done = true;

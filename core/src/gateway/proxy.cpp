@@ -158,13 +158,7 @@ net::awaitable<void> http_connection<Stream>::pump_request(http::request_parser&
             chunk.resize(parser.body_buffered());
             ctx_.metrics.bytes_in.inc(chunk.size());
             const bool done = parser.is_done();
-            error_code wec;
-            if (done && !parser.trailers().empty()) {
-                if (!chunk.empty()) wec = co_await s->write_body(std::move(chunk), false);
-                if (!wec) wec = co_await s->finish_body(parser.trailers());
-            } else if (!chunk.empty() || done) {
-                wec = co_await s->write_body(std::move(chunk), done);
-            }
+            const error_code wec = co_await s->write_piece(std::move(chunk), done, parser.trailers());
             if (wec) {
                 x.keep_alive = false;  // the rest of the body was never read
                 co_return;

@@ -158,6 +158,18 @@ boost::asio::awaitable<mux_stream::error_code> mux_stream::finish_body(header_li
     co_return error_code{};
 }
 
+boost::asio::awaitable<mux_stream::error_code> mux_stream::write_piece(std::string chunk, bool last,
+                                                                       const header_list& trailers) {
+    error_code ec;
+    if (last && !trailers.empty()) {
+        if (!chunk.empty()) ec = co_await write_body(std::move(chunk), false);
+        if (!ec) ec = co_await finish_body(trailers);
+    } else if (!chunk.empty() || last) {
+        ec = co_await write_body(std::move(chunk), last);
+    }
+    co_return ec;
+}
+
 void mux_stream::reset(reset_code code, std::string_view reason) {
     if (error_) return;
     if (!finished() && !session_->closed())

@@ -67,6 +67,10 @@ public:
     // Ends the body with trailers (and the digest when integrity is on).
     boost::asio::awaitable<error_code> finish_body(header_list trailers);
 
+    // One piece of a body read from an HTTP parser: body bytes, and when
+    // `last`, the end of the body with the message's trailers, if any.
+    boost::asio::awaitable<error_code> write_piece(std::string chunk, bool last, const header_list& trailers);
+
     // Aborts the stream: sends RESET (if not already finished) and wakes both
     // sides. Safe to call more than once and after the session closed.
     void reset(reset_code code, std::string_view reason = {});
