@@ -13,13 +13,6 @@ if [ ! -f "$build_dir/CTestTestfile.cmake" ]; then
     exit 1
 fi
 
-# --- Services the tests need --------------------------------------------------
-# TODO(store-postgres milestone): start a throwaway PostgreSQL 15 cluster here:
-# initdb and pg_ctl from /usr/lib/postgresql/15/bin, run as an unprivileged user
-# (the server refuses root), data and socket in a mktemp directory, a free port;
-# export its connection string for the store tests, and stop it and remove the
-# directory from an EXIT trap so that a failed run leaves nothing behind.
-# ------------------------------------------------------------------------------
-
-# Not exec, so that an EXIT trap set above (once there) still runs after ctest.
-ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -j "$jobs" "$@"
+# PostgreSQL for the store tests is started and stopped by ctest fixtures
+# (scripts/test-postgres.sh), so a plain `ctest` works too.
+exec ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -j "$jobs" "$@"

@@ -91,7 +91,7 @@ struct audit_query {
     std::string event;                // exact match when not empty
     std::string tunnel;               // exact match when not empty
     std::string user;                 // exact match when not empty
-    std::size_t limit = 100;          // newest first
+    std::size_t limit = 100;          // newest first; 0 returns no rows
 };
 
 class WARREN_SDK_VISIBLE store : public plugin_object {
@@ -119,7 +119,7 @@ public:
         std::optional<user_id> owner) noexcept = 0;
     virtual result<std::size_t> count_tunnels(user_id owner) noexcept = 0;
     // Deletes the tunnel and revokes its key. errc::not_found if absent.
-    virtual result<void> delete_tunnel(std::string_view name) noexcept = 0;
+    virtual result<void> delete_tunnel(std::string_view name, time_point now) noexcept = 0;
     virtual result<void> touch_tunnel(std::string_view name, time_point seen) noexcept = 0;
 
     // --- API keys ---

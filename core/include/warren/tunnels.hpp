@@ -16,12 +16,13 @@ struct live_tunnel {
     std::string url;          // the public URL
     bool keyed = false;       // connected with an API key (else anonymous)
     std::string key_prefix;   // "wk_ab12cd34" for keyed tunnels
+    std::string owner;        // the keyed tunnel's owner's username, if any
     std::string client_ip;
     std::chrono::system_clock::time_point connected_since;
     std::uint64_t requests = 0;  // finished since connect
     std::uint64_t in_flight = 0;
-    std::uint64_t bytes_in = 0;   // public -> client, bodies
-    std::uint64_t bytes_out = 0;  // client -> public, bodies
+    std::uint64_t bytes_in = 0;   // received from the tunnel client (wire bytes)
+    std::uint64_t bytes_out = 0;  // sent to the tunnel client (wire bytes)
 };
 
 class WARREN_SDK_VISIBLE tunnel_directory {

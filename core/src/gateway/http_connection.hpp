@@ -63,6 +63,8 @@ private:
                                                   response_head head, std::uint8_t flags);
     boost::asio::awaitable<void> pump_upgraded(std::shared_ptr<proto::mux_stream> s, exchange& x);
     boost::asio::awaitable<void> connect_tunnel(http::request_parser& parser);
+    // Records "last seen" of a keyed tunnel (no-op for an empty name).
+    void touch_keyed_tunnel(const std::string& name);
 
     // Writes a complete response; false if the write failed.
     boost::asio::awaitable<bool> respond(const simple_response& r);

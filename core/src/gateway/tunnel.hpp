@@ -15,21 +15,32 @@
 
 namespace warren {
 
+// How a tunnel was admitted: anonymously, or with the API key of a keyed
+// tunnel (whose prefix and owner the dashboard and the audit log show).
+struct tunnel_credentials {
+    bool keyed = false;
+    std::string key_prefix;
+    std::string owner;  // username, empty for anonymous or unowned tunnels
+};
+
 class tunnel {
 public:
     tunnel(std::string name, std::string url, std::uint32_t epoch,
-           std::shared_ptr<proto::mux_session> session, std::string client_ip)
+           std::shared_ptr<proto::mux_session> session, std::string client_ip,
+           tunnel_credentials credentials)
         : name_(std::move(name)),
           url_(std::move(url)),
           epoch_(epoch),
           session_(std::move(session)),
           client_ip_(std::move(client_ip)),
+          credentials_(std::move(credentials)),
           connected_at_(std::chrono::system_clock::now()) {}
 
     const std::string& name() const noexcept { return name_; }
     const std::string& url() const noexcept { return url_; }
     std::uint32_t epoch() const noexcept { return epoch_; }
     const std::string& client_ip() const noexcept { return client_ip_; }
+    const tunnel_credentials& credentials() const noexcept { return credentials_; }
     std::chrono::system_clock::time_point connected_at() const noexcept { return connected_at_; }
     const boost::asio::any_io_executor& strand() const noexcept { return session_->get_executor(); }
     proto::mux_session& session() noexcept { return *session_; }
@@ -50,6 +61,7 @@ private:
     std::uint32_t epoch_;
     std::shared_ptr<proto::mux_session> session_;
     std::string client_ip_;
+    tunnel_credentials credentials_;
     std::chrono::system_clock::time_point connected_at_;
 };
 

@@ -9,12 +9,7 @@ bool tunnel_registry::expired(const entry& e, clock::time_point now) const {
     return !e.live && !e.pending && e.reserved_until <= now;
 }
 
-tunnel_registry::claim tunnel_registry::claim_name(std::string_view wanted, std::string_view token,
-                                                   std::size_t max_tunnels) {
-    const auto now = clock::now();
-    const std::string token_hash = token.empty() ? std::string{} : sha256_hex(token);
-    std::lock_guard lock(mutex_);
-
+std::size_t tunnel_registry::sweep(clock::time_point now) {
     std::size_t active = 0;
     for (auto it = entries_.begin(); it != entries_.end();) {
         if (expired(it->second, now)) {
@@ -24,18 +19,31 @@ tunnel_registry::claim tunnel_registry::claim_name(std::string_view wanted, std:
             ++it;
         }
     }
+    return active;
+}
+
+tunnel_registry::claim tunnel_registry::claim_name(std::string_view wanted, std::string_view token,
+                                                   std::size_t max_tunnels) {
+    const auto now = clock::now();
+    const std::string token_hash = token.empty() ? std::string{} : sha256_hex(token);
+    std::lock_guard lock(mutex_);
+    const std::size_t active = sweep(now);
 
     std::string name(wanted);
     if (name.empty()) {
         // Random names collide rarely; a few tries make it practically never.
-        for (int i = 0; i < 16 && (name.empty() || entries_.count(name)); ++i) name = random_tunnel_name();
-        if (entries_.count(name)) return {claim::outcome::conflict, name, {}, 0, nullptr};
+        const auto taken = [&] { return entries_.count(name) || keyed_names_.count(name); };
+        for (int i = 0; i < 16 && (name.empty() || taken()); ++i) name = random_tunnel_name();
+        if (taken()) return {claim::outcome::conflict, name, {}, 0, nullptr};
+    } else if (keyed_names_.count(name)) {
+        return {claim::outcome::reserved, name, {}, 0, nullptr};
     }
 
     claim c{claim::outcome::granted, name, {}, 0, nullptr};
     auto it = entries_.find(name);
     if (it != entries_.end()) {
         entry& e = it->second;
+        if (e.keyed) return {claim::outcome::reserved, name, {}, 0, nullptr};
         if (token_hash.empty() || !constant_time_equals(token_hash, e.token_hash)) {
             c.result = claim::outcome::conflict;
             return c;
@@ -65,6 +73,40 @@ tunnel_registry::claim tunnel_registry::claim_name(std::string_view wanted, std:
     return c;
 }
 
+tunnel_registry::claim tunnel_registry::claim_keyed(std::string_view name, std::size_t max_tunnels) {
+    std::lock_guard lock(mutex_);
+    const std::size_t active = sweep(clock::now());
+    keyed_names_.emplace(name);
+    claim c{claim::outcome::granted, std::string(name), {}, 0, nullptr};
+    auto it = entries_.find(c.name);
+    if (it == entries_.end()) {
+        if (active >= max_tunnels) {
+            c.result = claim::outcome::full;
+            return c;
+        }
+        it = entries_.emplace(c.name, entry{}).first;
+    }
+    // Whoever held the name (a session of the same key, or an anonymous
+    // client from before the name was keyed) gives way to the key's holder.
+    entry& e = it->second;
+    c.previous = std::move(e.live);
+    e = entry{};
+    e.keyed = true;
+    e.pending = true;
+    e.epoch = c.epoch = next_epoch_++;
+    return c;
+}
+
+void tunnel_registry::set_keyed_names(std::unordered_set<std::string> names) {
+    std::lock_guard lock(mutex_);
+    keyed_names_ = std::move(names);
+}
+
+void tunnel_registry::add_keyed_name(std::string_view name) {
+    std::lock_guard lock(mutex_);
+    keyed_names_.emplace(name);
+}
+
 void tunnel_registry::attach(const std::shared_ptr<tunnel>& t) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(t->name());
@@ -92,9 +134,11 @@ void tunnel_registry::release(std::string_view name, std::uint32_t epoch) {
 
 tunnel_registry::lookup_result tunnel_registry::lookup(std::string_view name) {
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(std::string(name));
+    const std::string key(name);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.live) return {lookup_state::live, it->second.live};
+    if (keyed_names_.count(key)) return {lookup_state::offline, nullptr};
     if (it == entries_.end()) return {};
-    if (it->second.live) return {lookup_state::live, it->second.live};
     if (expired(it->second, clock::now())) {
         entries_.erase(it);
         return {};

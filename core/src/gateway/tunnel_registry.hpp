@@ -6,6 +6,12 @@
 // An anonymous name is owned by whoever holds its ownership token. After a
 // session drops, its name stays reserved for that token for a grace period,
 // so a client on a flaky network keeps its URL.
+//
+// A keyed name (a tunnel row in the store) belongs to whoever holds its API
+// key, checked before claim_keyed(). The registry keeps the set of keyed
+// names in memory, refreshed from the store, so that routing never touches
+// the store: a keyed tunnel whose client is offline answers 503, not 404, and
+// anonymous clients cannot take a keyed name.
 #include "gateway/tunnel.hpp"
 
 #include <chrono>
@@ -14,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace warren {
@@ -25,7 +32,7 @@ public:
     explicit tunnel_registry(std::chrono::milliseconds grace) : grace_(grace) {}
 
     struct claim {
-        enum class outcome { granted, conflict, invalid_name, full } result;
+        enum class outcome { granted, conflict, reserved, full } result;
         std::string name;
         std::string ownership_token;  // to hand to the client (new or confirmed)
         std::uint32_t epoch = 0;
@@ -35,7 +42,18 @@ public:
     // Reserves `wanted` (or a random readable name when empty) for the holder
     // of `token`. A different token while the name is held or reserved is a
     // conflict and never evicts the holder. max_tunnels caps live+pending names.
+    // A keyed name is `reserved`.
     claim claim_name(std::string_view wanted, std::string_view token, std::size_t max_tunnels);
+
+    // Claims a keyed tunnel's name for a client whose key was verified. Always
+    // granted unless the gateway is full; a live session of that name (the
+    // same key's older connection, or an anonymous client holding the name
+    // from before it was keyed) is returned in `previous` to be replaced.
+    claim claim_keyed(std::string_view name, std::size_t max_tunnels);
+
+    // The keyed names the store knows (replaces the set), or one more.
+    void set_keyed_names(std::unordered_set<std::string> names);
+    void add_keyed_name(std::string_view name);
 
     // The claimed name now has a live session.
     void attach(const std::shared_ptr<tunnel>& t);
@@ -67,11 +85,15 @@ private:
         bool pending = false;  // claimed, connect in progress
         clock::time_point reserved_until{};
         std::uint32_t epoch = 0;
+        bool keyed = false;
     };
     bool expired(const entry& e, clock::time_point now) const;
+    // Drops expired entries; returns how many names are live or pending.
+    std::size_t sweep(clock::time_point now);
 
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
+    std::unordered_set<std::string> keyed_names_;
     std::chrono::milliseconds grace_;
     std::uint32_t next_epoch_ = 1;
 };

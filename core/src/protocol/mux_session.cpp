@@ -33,7 +33,7 @@ net::awaitable<mux_session::error_code> mux_session::run() {
             result = ec;
             break;
         }
-        bytes_in_ += buf.size();
+        bytes_in_.fetch_add(buf.size(), std::memory_order_relaxed);
         if (text) {
             protocol_violation("unexpected text message after the handshake");
         } else {
@@ -90,7 +90,7 @@ net::awaitable<void> mux_session::write_loop(std::shared_ptr<mux_session> /*keep
             transport_->abort();
             break;
         }
-        bytes_out_ += f.header.size() + f.payload.size();
+        bytes_out_.fetch_add(f.header.size() + f.payload.size(), std::memory_order_relaxed);
         if (f.stream && f.data_bytes > 0) f.stream->on_written(f.data_bytes);
     }
     // Queued frames hold stream references; release them with the writer.

@@ -12,6 +12,7 @@
 #include "protocol/mux_stream.hpp"
 #include "protocol/transport.hpp"
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -73,8 +74,9 @@ public:
     bool going_away() const noexcept { return going_away_; }
     std::string remote_ip() const { return transport_->remote_ip(); }
     const mux_settings& settings() const noexcept { return settings_; }
-    std::uint64_t bytes_in() const noexcept { return bytes_in_; }
-    std::uint64_t bytes_out() const noexcept { return bytes_out_; }
+    // Wire bytes received from / sent to the peer; readable from any thread.
+    std::uint64_t bytes_in() const noexcept { return bytes_in_.load(std::memory_order_relaxed); }
+    std::uint64_t bytes_out() const noexcept { return bytes_out_.load(std::memory_order_relaxed); }
 
 private:
     friend class mux_stream;
@@ -127,8 +129,8 @@ private:
     bool closing_ = false;
     std::string violation_;
     std::string close_reason_;
-    std::uint64_t bytes_in_ = 0;
-    std::uint64_t bytes_out_ = 0;
+    std::atomic<std::uint64_t> bytes_in_{0};
+    std::atomic<std::uint64_t> bytes_out_{0};
 };
 
 }  // namespace warren::proto
