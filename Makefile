@@ -7,6 +7,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
+PREFIX ?= /usr/local
 
 # The scripts read these, so that `make test BUILD_DIR=...` tests that build.
 export BUILD_DIR JOBS
@@ -14,7 +15,7 @@ export BUILD_DIR JOBS
 # Targets run one after the other even under `make -j`: two apt-get runs at
 # once would fight over the dpkg lock. CMake parallelises the build itself.
 .NOTPARALLEL:
-.PHONY: all deps deps-build deps-test build run test bench clean
+.PHONY: all deps deps-build deps-test build run test bench install clean
 
 all: build
 
@@ -42,6 +43,12 @@ test: deps-test build
 
 bench: deps build
 	bash "$(ROOT)/bench/run.sh"
+
+# The gateway, its plugins and the plugin SDK under PREFIX (bin/,
+# lib/warren/plugins/, include/warren/, lib/cmake/WarrenSDK/). Only the SDK:
+# cmake --install build --component sdk --prefix DIR
+install: build
+	cmake --install "$(BUILD_DIR)" --prefix "$(PREFIX)"
 
 clean:
 	rm -rf "$(BUILD_DIR)"

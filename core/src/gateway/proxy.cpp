@@ -1,6 +1,7 @@
 // Forwarding one public request through a tunnel stream and its response back.
 // Runs on the tunnel's strand (see http_connection.hpp).
 #include "gateway/http_connection.hpp"
+#include "gateway/request_log_dispatcher.hpp"
 #include "gateway/streams.hpp"
 #include "http/proxy_headers.hpp"
 #include "http/read.hpp"
@@ -37,6 +38,8 @@ struct http_connection<Stream>::exchange {
     bool public_gone = false;
     error_code request_error;  // the public's body was refused (e.g. too large)
     unsigned status = 0;
+    std::uint64_t bytes_in = 0;   // body bytes read from the public
+    std::uint64_t bytes_out = 0;  // body bytes forwarded to the public
 };
 
 namespace {
@@ -74,6 +77,7 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
                                                     const std::shared_ptr<tunnel>& t) {
     using namespace net::experimental::awaitable_operators;
     const auto started = std::chrono::steady_clock::now();
+    const auto started_at = ctx_.request_log ? std::chrono::system_clock::now() : std::chrono::system_clock::time_point{};
     exchange x;
     x.strand = co_await net::this_coro::executor;
     request_head head = parser.head();
@@ -86,15 +90,34 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
     const bool upgrade = parser.upgrade();
     const auto length = parser.content_length();
     const auto max_body = ctx_.config.tunnels.max_body_bytes;
+    // Every request that reached a tunnel gets a record, whoever answered it.
+    const auto log_request = [&](unsigned status) {
+        if (!ctx_.request_log) return;
+        request_record r;
+        r.started = started_at;
+        r.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+        r.tunnel = t->name();
+        r.method = head.method;
+        r.path = head.target.substr(0, head.target.find('?'));  // query strings carry signatures and tokens
+        r.host = x.public_host;
+        r.client_ip = client_ip_;
+        r.status = static_cast<int>(status);
+        r.bytes_in = x.bytes_in;
+        r.bytes_out = x.bytes_out;
+        r.user_agent = find_header(head.headers, "user-agent").value_or("");
+        ctx_.request_log->submit(std::move(r));
+    };
     // g++ 12 miscompiles some `co_return co_await` forms: results go through locals.
     if (max_body && length && *length > max_body) {
         const std::string message =
             "the request body is larger than this gateway allows (" + std::to_string(max_body) + " bytes)";
         const bool keep = co_await respond_error(413, message, &parser, true);
+        log_request(413);
         co_return keep;
     }
     if (upgrade && x.has_request_body) {
         const bool keep = co_await respond_error(400, "an upgrade request cannot have a body", &parser, true);
+        log_request(400);
         co_return keep;
     }
 
@@ -110,6 +133,7 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
     if (!s) {
         const std::string message = "tunnel \"" + t->name() + "\" cannot take this request now: " + ec.message();
         const bool keep = co_await respond_error(503, message, &parser, false);
+        log_request(503);
         co_return keep;
     }
 
@@ -129,6 +153,7 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
 
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ctx_.metrics.record(x.status, seconds);
+    log_request(x.status);
     // The path only: query strings carry signatures and tokens.
     spdlog::debug("{} {} {} {} {:.1f}ms", t->name(), head.method, head.target.substr(0, head.target.find('?')),
                   x.status, seconds * 1000);
@@ -157,6 +182,7 @@ net::awaitable<void> http_connection<Stream>::pump_request(http::request_parser&
             }
             chunk.resize(parser.body_buffered());
             ctx_.metrics.bytes_in.inc(chunk.size());
+            x.bytes_in += chunk.size();
             const bool done = parser.is_done();
             const error_code wec = co_await s->write_piece(std::move(chunk), done, parser.trailers());
             if (wec) {
@@ -367,6 +393,7 @@ net::awaitable<void> http_connection<Stream>::forward_response(std::shared_ptr<p
         s->consumed(body.size());
         forwarded += n;
         ctx_.metrics.bytes_out.inc(n);
+        x.bytes_out += n;
         if (end) break;
     }
     if (content_length && !bodyless && forwarded != *content_length) {
@@ -419,7 +446,7 @@ net::awaitable<void> http_connection<Stream>::pump_upgraded(std::shared_ptr<prot
 
     // Raw bytes both ways until both sides are done. Upgraded connections
     // may be quiet for long: no idle deadline here (the tunnel has pings).
-    auto upstream = [this, s]() -> net::awaitable<void> {
+    auto upstream = [this, s, &x]() -> net::awaitable<void> {
         for (;;) {
             std::string chunk;
             if (buffer_.size() > 0) {
@@ -441,10 +468,11 @@ net::awaitable<void> http_connection<Stream>::pump_upgraded(std::shared_ptr<prot
                 }
             }
             ctx_.metrics.bytes_in.inc(chunk.size());
+            x.bytes_in += chunk.size();
             if (co_await s->write_body(std::move(chunk), false)) co_return;
         }
     };
-    auto downstream = [this, s]() -> net::awaitable<void> {
+    auto downstream = [this, s, &x]() -> net::awaitable<void> {
         std::string body;
         bool end = false;
         while (!end) {
@@ -460,6 +488,7 @@ net::awaitable<void> http_connection<Stream>::pump_upgraded(std::shared_ptr<prot
                     co_return;
                 }
                 ctx_.metrics.bytes_out.inc(body.size());
+                x.bytes_out += body.size();
                 s->consumed(body.size());
             }
         }
