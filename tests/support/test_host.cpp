@@ -1,5 +1,6 @@
 #include "test_host.hpp"
 
+#include "plugins/http_client_impl.hpp"
 #include "plugins/plugin_metrics.hpp"
 
 namespace warren::test {
@@ -21,14 +22,6 @@ public:
     std::vector<live_tunnel> live_tunnels() const override { return {}; }
 };
 
-// TODO(plugin host): replace with the core's HTTP client (core/src/plugins).
-class unavailable_http final : public http_client {
-public:
-    result<http_client_response> send(const http_client_request&) noexcept override {
-        return {errc::unavailable, "no HTTP client in this test host"};
-    }
-};
-
 }  // namespace
 
 void capture_logger::log(log_level level, std::string_view message) noexcept {
@@ -48,13 +41,14 @@ std::string capture_logger::text() const {
 }
 
 struct test_host::impl {
-    explicit impl(metrics_registry& r) : metrics(r) {}
+    impl(metrics_registry& r, const std::filesystem::path& ca_file) : metrics(r), http(ca_file) {}
     plugin_metrics metrics;
-    unavailable_http http;
+    http_client_impl http;
     no_tunnels tunnels;
 };
 
-test_host::test_host() : impl_(std::make_unique<impl>(registry_)) {}
+test_host::test_host(const std::filesystem::path& ca_file)
+    : impl_(std::make_unique<impl>(registry_, ca_file)) {}
 test_host::~test_host() = default;
 
 std::chrono::system_clock::time_point test_host::now() const noexcept {

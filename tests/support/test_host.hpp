@@ -7,6 +7,7 @@
 
 #include <warren/host.hpp>
 
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,7 +31,9 @@ private:
 
 class test_host final : public host_services {
 public:
-    test_host();
+    // The HTTP client trusts `ca_file` (PEM) besides the system store, as
+    // [plugins] ca_file does: tests point it at their fake servers' CA.
+    explicit test_host(const std::filesystem::path& ca_file = {});
     ~test_host() override;
 
     std::chrono::system_clock::time_point now() const noexcept override;

@@ -33,6 +33,7 @@ TEST(GatewayConfig, EmptyFileKeepsDefaults) {
     EXPECT_EQ(config.server.public_url, "");
     EXPECT_TRUE(config.server.tls_cert.empty());
     EXPECT_EQ(config.server.threads, 1u);
+    EXPECT_EQ(config.server.blocking_threads, 4u);
     EXPECT_EQ(config.server.drain_timeout, milliseconds(30'000));
     EXPECT_TRUE(config.tunnels.allow_anonymous);
     EXPECT_EQ(config.tunnels.reclaim_grace, milliseconds(60'000));
@@ -40,6 +41,7 @@ TEST(GatewayConfig, EmptyFileKeepsDefaults) {
     EXPECT_EQ(config.tunnels.max_body_bytes, 0u);
     EXPECT_EQ(config.tunnels.max_streams, defaults.tunnels.max_streams);
     EXPECT_EQ(config.tunnels.max_tunnels, defaults.tunnels.max_tunnels);
+    EXPECT_EQ(config.tunnels.max_tunnels_per_user, 5u);
     EXPECT_EQ(config.tunnels.stream_window, 4u << 20);
     EXPECT_EQ(config.tunnels.connection_window, 64u << 20);
     EXPECT_EQ(config.tunnels.max_frame_payload, 64u << 10);
@@ -48,6 +50,12 @@ TEST(GatewayConfig, EmptyFileKeepsDefaults) {
     EXPECT_EQ(config.limits.idle_timeout, milliseconds(120'000));
     EXPECT_EQ(config.log.level, "info");
     EXPECT_EQ(config.log.format, "text");
+    EXPECT_TRUE(config.plugins.dirs.empty());
+    EXPECT_TRUE(config.plugins.ca_file.empty());
+    EXPECT_FALSE(config.store);
+    EXPECT_TRUE(config.auth.empty());
+    EXPECT_TRUE(config.request_log.empty());
+    EXPECT_FALSE(config.dashboard);
 }
 
 TEST(GatewayConfig, ReadsEveryKey) {
@@ -59,6 +67,7 @@ public_url = "https://tunnels.example.com/"
 tls_cert = "/etc/warren/cert.pem"
 tls_key = "/etc/warren/key.pem"
 threads = 4
+blocking_threads = 16
 drain_timeout = "1m30s"
 
 [tunnels]
@@ -68,6 +77,7 @@ request_timeout = "45s"
 max_body_bytes = "10MB"
 max_streams = 50
 max_tunnels = 7
+max_tunnels_per_user = 0
 stream_window = "1MiB"
 connection_window = 8388608
 max_frame_payload = "16KiB"
@@ -84,6 +94,10 @@ handshake_timeout = "250ms"
 [log]
 level = "debug"
 format = "json"
+
+[plugins]
+dir = ["/opt/warren/plugins", "/usr/lib/warren/plugins"]
+ca_file = "/etc/warren/ca.pem"
 )",
                                              "t.toml");
     EXPECT_EQ(config.server.listen, "[::1]:9000");
@@ -92,6 +106,7 @@ format = "json"
     EXPECT_EQ(config.server.tls_cert, "/etc/warren/cert.pem");
     EXPECT_EQ(config.server.tls_key, "/etc/warren/key.pem");
     EXPECT_EQ(config.server.threads, 4u);
+    EXPECT_EQ(config.server.blocking_threads, 16u);
     EXPECT_EQ(config.server.drain_timeout, milliseconds(90'000));
     EXPECT_FALSE(config.tunnels.allow_anonymous);
     EXPECT_EQ(config.tunnels.reclaim_grace, milliseconds(120'000));
@@ -99,6 +114,7 @@ format = "json"
     EXPECT_EQ(config.tunnels.max_body_bytes, 10'000'000u);
     EXPECT_EQ(config.tunnels.max_streams, 50u);
     EXPECT_EQ(config.tunnels.max_tunnels, 7u);
+    EXPECT_EQ(config.tunnels.max_tunnels_per_user, 0u);
     EXPECT_EQ(config.tunnels.stream_window, 1u << 20);
     EXPECT_EQ(config.tunnels.connection_window, 8u << 20);
     EXPECT_EQ(config.tunnels.max_frame_payload, 16u << 10);
@@ -111,6 +127,9 @@ format = "json"
     EXPECT_EQ(config.limits.handshake_timeout, milliseconds(250));
     EXPECT_EQ(config.log.level, "debug");
     EXPECT_EQ(config.log.format, "json");
+    EXPECT_EQ(config.plugins.dirs, (std::vector<std::filesystem::path>{"/opt/warren/plugins",
+                                                                       "/usr/lib/warren/plugins"}));
+    EXPECT_EQ(config.plugins.ca_file, "/etc/warren/ca.pem");
 }
 
 TEST(GatewayConfig, InlineTablesAndDottedKeysWorkLikeHeaders) {
@@ -234,6 +253,18 @@ TEST(Errors, CountsHaveRanges) {
               "t.toml:2:15: [tunnels] max_streams: must be between 1 and 4294967295 (got 0)");
     EXPECT_THAT(error_of("[server]\nthreads = 5000\n"),
                 HasSubstr("[server] threads: must be between 0 and 1024 (got 5000)"));
+    EXPECT_EQ(error_of("[server]\nblocking_threads = 0\n"),
+              "t.toml:2:20: [server] blocking_threads: must be between 1 and 256 (got 0)");
+    EXPECT_EQ(error_of("[server]\nblocking_threads = 257\n"),
+              "t.toml:2:20: [server] blocking_threads: must be between 1 and 256 (got 257)");
+    EXPECT_EQ(error_of("[tunnels]\nmax_tunnels_per_user = 1000001\n"),
+              "t.toml:2:24: [tunnels] max_tunnels_per_user: must be between 0 and 1000000 "
+              "(got 1000001)");
+    EXPECT_EQ(error_of("[tunnels]\nmax_tunnels_per_user = -1\n"),
+              "t.toml:2:24: [tunnels] max_tunnels_per_user: must be between 0 and 1000000 "
+              "(got -1)");
+    EXPECT_EQ(error_of("[tunnels]\nmax_tunnels_per_user = \"5\"\n"),
+              "t.toml:2:24: [tunnels] max_tunnels_per_user: expected an integer (got \"5\")");
 }
 
 TEST(Errors, UnknownKeySuggestsTheNearest) {
@@ -248,15 +279,20 @@ TEST(Errors, UnknownKeySuggestsTheNearest) {
 }
 
 TEST(Errors, UnknownTables) {
-    EXPECT_EQ(error_of("[server]\n\n[store]\nplugin = \"sqlite\"\n"),
-              "t.toml:3:2: [store]: unknown table (expected one of server, tunnels, limits, log)");
+    EXPECT_EQ(error_of("[server]\n\n[stores]\nplugin = \"sqlite\"\n"),
+              "t.toml:3:2: [stores]: unknown table, did you mean [store]?");
     EXPECT_EQ(error_of("[tunnel]\n"),
               "t.toml:1:2: [tunnel]: unknown table, did you mean [tunnels]?");
-    EXPECT_EQ(error_of("[[auth]]\nplugin = \"github\"\n"),
-              "t.toml:1:3: [[auth]]: unknown table (expected one of server, tunnels, limits, log)");
+    EXPECT_EQ(error_of("[[auht]]\nplugin = \"github\"\n"),
+              "t.toml:1:3: [[auht]]: unknown table, did you mean [[auth]]?");
+    EXPECT_EQ(error_of("[requests_log]\n"),
+              "t.toml:1:2: [requests_log]: unknown table, did you mean [[request_log]]?");
+    EXPECT_EQ(error_of("[[providers]]\n"),
+              "t.toml:1:3: [[providers]]: unknown table (expected one of server, tunnels, limits, "
+              "log, plugins, store, auth, request_log, dashboard)");
     EXPECT_EQ(error_of("[server.tls]\ncert = \"x\"\n"),
               "t.toml:1:9: [server] tls: unknown key (expected one of listen, domain, public_url, "
-              "tls_cert, tls_key, threads, drain_timeout)");
+              "tls_cert, tls_key, threads, blocking_threads, drain_timeout)");
 }
 
 TEST(Errors, KeyAboveItsTable) {
@@ -264,7 +300,9 @@ TEST(Errors, KeyAboveItsTable) {
               "t.toml:1:1: listen: unknown top-level key, did you mean [server] listen?");
     EXPECT_EQ(error_of("colour = 1\n"),
               "t.toml:1:1: colour: unknown top-level key (keys belong in the tables server, "
-              "tunnels, limits, log)");
+              "tunnels, limits, log, plugins, store, auth, request_log, dashboard)");
+    EXPECT_EQ(error_of("ca_file = \"ca.pem\"\n"),
+              "t.toml:1:1: ca_file: unknown top-level key, did you mean [plugins] ca_file?");
 }
 
 TEST(Errors, TheFirstProblemInTheFileIsReported) {
@@ -374,6 +412,194 @@ TEST(Tls, RelativePathsFollowTheConfigFile) {
     EXPECT_EQ(unrooted.server.tls_cert, "c.pem");
 }
 
+TEST(Plugins, DirIsOneDirectoryOrAListResolvedAgainstTheConfig) {
+    const auto one =
+        parse_gateway_config("[plugins]\ndir = \"plugins\"\n", "t.toml", "/etc/warren");
+    EXPECT_EQ(one.plugins.dirs, std::vector<std::filesystem::path>{"/etc/warren/plugins"});
+    const auto many = parse_gateway_config(
+        "[plugins]\ndir = [\"a/../b\", \"/opt/p\"]\nca_file = \"certs/ca.pem\"\n", "t.toml",
+        "/etc/warren");
+    EXPECT_EQ(many.plugins.dirs, (std::vector<std::filesystem::path>{"/etc/warren/b", "/opt/p"}));
+    EXPECT_EQ(many.plugins.ca_file, "/etc/warren/certs/ca.pem");
+}
+
+TEST(Plugins, BadDirsAndCaFile) {
+    EXPECT_EQ(error_of("[plugins]\ndir = 1\n"),
+              "t.toml:2:7: [plugins] dir: expected a directory path or an array of directory "
+              "paths (got 1)");
+    EXPECT_EQ(error_of("[plugins]\ndir = []\n"),
+              "t.toml:2:7: [plugins] dir: must name a directory; leave the key out for the "
+              "default (got an array)");
+    EXPECT_EQ(error_of("[plugins]\ndir = [\"a\", 2]\n"),
+              "t.toml:2:13: [plugins] dir: expected a directory path or an array of directory "
+              "paths (got 2)");
+    EXPECT_EQ(error_of("[plugins]\ndir = [\"a\", \"\"]\n"),
+              "t.toml:2:13: [plugins] dir: must not be empty (got \"\")");
+    EXPECT_EQ(error_of("[plugins]\nca_file = \"\"\n"),
+              "t.toml:2:11: [plugins] ca_file: must not be empty; leave the key out to trust the "
+              "system store alone (got \"\")");
+    EXPECT_EQ(error_of("[plugins]\ncafile = \"x\"\n"),
+              "t.toml:2:1: [plugins] cafile: unknown key, did you mean ca_file?");
+}
+
+TEST(PluginTables, EachTableGivesAChoiceWithItsOwnSettings) {
+    const auto config = parse_gateway_config(R"([store]
+plugin = "store-sqlite"
+path = "warren.db"
+busy_timeout = "5s"
+
+[[auth]]
+plugin = "auth-github"
+client_id = "abc"
+admins = ["alice", "bob"]
+
+[[auth]]
+plugin = "./my-auth.so"
+ratio = 0.5
+enabled = true
+count = 3
+none = []
+
+[[request_log]]
+plugin = "log-file"
+queue = 50
+
+[[request_log]]
+plugin = "/opt/x/log-http.so"
+
+[dashboard]
+plugin = "dashboard"
+)",
+                                             "t.toml", "/etc/warren");
+    ASSERT_TRUE(config.store);
+    const auto& store = *config.store;
+    EXPECT_EQ(store.plugin, "store-sqlite");
+    EXPECT_EQ(store.section, "[store]");
+    EXPECT_EQ(store.origin, "t.toml:1:1");
+    EXPECT_EQ(store.settings.where(), "[store] (store-sqlite)");
+    EXPECT_EQ(store.settings.base_dir(), "/etc/warren");
+    ASSERT_EQ(store.settings.entries().size(), 2u);
+    EXPECT_EQ(store.settings.entries().at("path").origin, "t.toml:3:8");
+    EXPECT_EQ(store.settings.entries().at("busy_timeout").origin, "t.toml:4:16");
+    EXPECT_EQ(store.settings.path("path", ""), "/etc/warren/warren.db");
+    EXPECT_EQ(store.settings.duration("busy_timeout", milliseconds(0)), milliseconds(5'000));
+
+    ASSERT_EQ(config.auth.size(), 2u);
+    EXPECT_EQ(config.auth[0].section, "[[auth]] #1");
+    EXPECT_EQ(config.auth[0].origin, "t.toml:6:1");
+    EXPECT_EQ(config.auth[0].settings.where(), "[[auth]] #1 (auth-github)");
+    EXPECT_EQ(config.auth[0].settings.string_list("admins"),
+              (std::vector<std::string>{"alice", "bob"}));
+    EXPECT_EQ(config.auth[1].plugin, "./my-auth.so");
+    EXPECT_EQ(config.auth[1].section, "[[auth]] #2");
+    const auto& flat = config.auth[1].settings;
+    EXPECT_DOUBLE_EQ(std::get<double>(flat.entries().at("ratio").v), 0.5);
+    EXPECT_TRUE(flat.boolean("enabled", false));
+    EXPECT_EQ(flat.integer("count", 0, 0, 10), 3);
+    EXPECT_TRUE(flat.string_list("none").empty());
+
+    ASSERT_EQ(config.request_log.size(), 2u);
+    EXPECT_EQ(config.request_log[0].queue, 50u);
+    EXPECT_EQ(config.request_log[0].plugin.section, "[[request_log]] #1");
+    EXPECT_TRUE(config.request_log[0].plugin.settings.entries().empty()) << "queue is the host's";
+    EXPECT_EQ(config.request_log[1].queue, 10'000u);
+    EXPECT_EQ(config.request_log[1].plugin.plugin, "/opt/x/log-http.so");
+
+    ASSERT_TRUE(config.dashboard);
+    EXPECT_EQ(config.dashboard->section, "[dashboard]");
+    EXPECT_EQ(config.dashboard->origin, "t.toml:25:1");
+    EXPECT_TRUE(config.dashboard->settings.entries().empty());
+}
+
+TEST(PluginTables, InlineFormsWorkLikeHeaders) {
+    const auto config = parse_gateway_config(
+        "store = { plugin = \"s\", path = \"x\" }\nauth = [{ plugin = \"a\" }, { plugin = \"b\" "
+        "}]\n"
+        "request_log = []\n",
+        "t.toml");
+    ASSERT_TRUE(config.store);
+    EXPECT_EQ(config.store->origin, "t.toml:1:9");
+    EXPECT_EQ(config.store->settings.entries().at("path").origin, "t.toml:1:32");
+    ASSERT_EQ(config.auth.size(), 2u);
+    EXPECT_EQ(config.auth[1].plugin, "b");
+    EXPECT_EQ(config.auth[1].section, "[[auth]] #2");
+    EXPECT_TRUE(config.request_log.empty());
+}
+
+TEST(PluginTables, PluginAccessorsFailWithTheValuesOrigin) {
+    const auto config = parse_gateway_config(
+        "[store]\nplugin = \"store-sqlite\"\nbusy_timeout = \"5\"\n", "t.toml");
+    try {
+        (void)config.store->settings.duration("busy_timeout", milliseconds(0));
+        FAIL() << "no error";
+    } catch (const config_error& e) {
+        EXPECT_STREQ(e.what(),
+                     "t.toml:3:16: [store] (store-sqlite) busy_timeout: expected a duration like "
+                     "\"30s\", \"250ms\" or \"5m\"");
+    }
+    try {
+        (void)config.store->settings.required_string("path");
+        FAIL() << "no error";
+    } catch (const config_error& e) {
+        EXPECT_STREQ(e.what(), "t.toml:1:1: [store] (store-sqlite) path: is required");
+    }
+}
+
+TEST(PluginTables, PluginIsRequiredAndIsANameOrAPath) {
+    EXPECT_EQ(error_of("[server]\n[store]\npath = \"x\"\n"),
+              "t.toml:2:1: [store] plugin: is required: a plugin name such as \"store-sqlite\", "
+              "or the path of a .so file");
+    EXPECT_EQ(error_of("[[auth]]\nplugin = \"a\"\n[[auth]]\nclient_id = \"x\"\n"),
+              "t.toml:3:1: [[auth]] #2 plugin: is required: a plugin name such as "
+              "\"store-sqlite\", or the path of a .so file");
+    EXPECT_EQ(error_of("[dashboard]\nplugin = 1\n"),
+              "t.toml:2:10: [dashboard] plugin: expected a string: a plugin name such as "
+              "\"store-sqlite\", or the path of a .so file (got 1)");
+    EXPECT_EQ(error_of("[dashboard]\nplugin = \"\"\n"),
+              "t.toml:2:10: [dashboard] plugin: must not be empty (got \"\")");
+}
+
+TEST(PluginTables, QueueIsTheHostsKeyOfRequestLogEntries) {
+    EXPECT_EQ(error_of("[[request_log]]\nplugin = \"log-file\"\nqueue = 0\n"),
+              "t.toml:3:9: [[request_log]] #1 queue: must be between 1 and 1000000 (got 0)");
+    EXPECT_EQ(error_of("[[request_log]]\nplugin = \"log-file\"\nqueue = 1000001\n"),
+              "t.toml:3:9: [[request_log]] #1 queue: must be between 1 and 1000000 (got 1000001)");
+    EXPECT_EQ(error_of("[[request_log]]\nplugin = \"log-file\"\nqueue = \"10\"\n"),
+              "t.toml:3:9: [[request_log]] #1 queue: expected an integer (got \"10\")");
+    // Elsewhere `queue` is the plugin's.
+    const auto config = parse_gateway_config("[store]\nplugin = \"s\"\nqueue = \"x\"\n", "t.toml");
+    EXPECT_EQ(config.store->settings.string("queue", ""), "x");
+}
+
+TEST(PluginTables, SettingsAreFlat) {
+    EXPECT_EQ(error_of("[store]\nplugin = \"s\"\npool = { size = 4 }\n"),
+              "t.toml:3:8: [store] pool: expected a boolean, a number, a string or an array of "
+              "strings: plugin settings are flat (got a table)");
+    EXPECT_EQ(error_of("[store]\nplugin = \"s\"\n[store.pool]\nsize = 4\n"),
+              "t.toml:3:1: [store] pool: expected a boolean, a number, a string or an array of "
+              "strings: plugin settings are flat (got a table)");
+    EXPECT_EQ(error_of("[[auth]]\nplugin = \"a\"\norgs = [\"x\", 2]\n"),
+              "t.toml:3:14: [[auth]] #1 orgs: expected an array of strings (got 2)");
+    EXPECT_EQ(error_of("[[auth]]\nplugin = \"a\"\nsince = 1979-05-27\n"),
+              "t.toml:3:9: [[auth]] #1 since: expected a boolean, a number, a string or an array "
+              "of strings: plugin settings are flat (got 1979-05-27)");
+}
+
+TEST(PluginTables, ShapesOfTheTables) {
+    EXPECT_EQ(error_of("[[store]]\nplugin = \"a\"\n"),
+              "t.toml:1:1: [[store]]: expected one table [store] (got an array of tables)");
+    EXPECT_EQ(error_of("[auth]\nplugin = \"a\"\n"),
+              "t.toml:1:1: [auth]: expected an array of tables [[auth]] (got a table)");
+    EXPECT_EQ(error_of("store = \"sqlite\"\n"),
+              "t.toml:1:9: store: expected a table [store] (got \"sqlite\")");
+    EXPECT_EQ(error_of("request_log = \"file\"\n"),
+              "t.toml:1:15: request_log: expected an array of tables [[request_log]] "
+              "(got \"file\")");
+    EXPECT_EQ(error_of("auth = [1]\n"), "t.toml:1:9: [[auth]] #1: expected a table (got 1)");
+    EXPECT_THAT(error_of("[store]\nplugin = \"a\"\n[store]\nplugin = \"b\"\n"),
+                ::testing::StartsWith("t.toml:3:"));
+}
+
 // A file under the test's temporary directory, removed at the end.
 class ConfigFile : public ::testing::Test {
 protected:
@@ -402,6 +628,18 @@ TEST_F(ConfigFile, LoadResolvesTlsPathsAgainstItsDirectory) {
     EXPECT_EQ(config.source, path);
     EXPECT_EQ(config.server.tls_cert, dir_ / "cert.pem");
     EXPECT_EQ(config.server.tls_key, dir_ / "key.pem");
+}
+
+TEST_F(ConfigFile, PluginPathsAndSettingsFollowTheFile) {
+    const auto path = write("gw.toml",
+                            "[plugins]\ndir = \"plugins\"\nca_file = \"ca.pem\"\n"
+                            "[store]\nplugin = \"store-sqlite\"\nfile = \"db/warren.db\"\n");
+    const auto config = load_gateway_config(path);
+    EXPECT_EQ(config.plugins.dirs, std::vector<std::filesystem::path>{dir_ / "plugins"});
+    EXPECT_EQ(config.plugins.ca_file, dir_ / "ca.pem");
+    EXPECT_EQ(config.store->origin, path.string() + ":4:1");
+    EXPECT_EQ(config.store->settings.base_dir(), dir_);
+    EXPECT_EQ(config.store->settings.path("file", ""), dir_ / "db/warren.db");
 }
 
 TEST_F(ConfigFile, ErrorsNameTheFile) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <tuple>
 #include <utility>
@@ -36,12 +37,14 @@ struct place {
     toml::source_position position;
 };
 
+// "FILE:LINE:COL", or FILE alone when the position is unknown.
+std::string located(const std::string& file, const toml::source_position& position) {
+    if (position.line == 0) return file;
+    return concat({file, ":", std::to_string(position.line), ":", std::to_string(position.column)});
+}
+
 [[noreturn]] void fail(const place& at, std::string_view what) {
-    std::string message = at.file;
-    if (at.position.line != 0)
-        message += concat(
-            {":", std::to_string(at.position.line), ":", std::to_string(at.position.column)});
-    message += ": ";
+    std::string message = concat({located(at.file, at.position), ": "});
     const std::string_view separator = !at.table.empty() && !at.key.empty() ? " " : "";
     const auto subject = concat({at.table, separator, at.key});
     if (!subject.empty()) message += concat({subject, ": "});
@@ -90,12 +93,36 @@ field string_field(std::string_view key, std::string& out, checker check) {
             }};
 }
 
-field tls_path_field(std::string_view key, fs::path& out) {
-    return {key, [&out](const toml::node& node, const place& at) {
+// `if_empty` says what to do instead of writing an empty path.
+field path_field(std::string_view key, fs::path& out, std::string_view if_empty) {
+    return {key, [&out, if_empty](const toml::node& node, const place& at) {
                 const auto& text = expect<std::string>(node, at, "expected a file path string");
-                if (text.empty())
-                    fail_value(at, node, "must not be empty; leave the key out to turn TLS off");
+                if (text.empty()) fail_value(at, node, concat({"must not be empty; ", if_empty}));
                 out = text;
+            }};
+}
+
+// A directory, or an array of them searched in order.
+field dirs_field(std::string_view key, std::vector<fs::path>& out) {
+    return {key, [&out](const toml::node& node, const place& at) {
+                constexpr std::string_view expected =
+                    "expected a directory path or an array of directory paths";
+                std::vector<const toml::node*> items;
+                if (const auto* list = node.as_array()) {
+                    for (const auto& item : *list) items.push_back(&item);
+                } else {
+                    items.push_back(&node);
+                }
+                if (items.empty())
+                    fail_value(at, node,
+                               "must name a directory; leave the key out for the default");
+                out.clear();
+                for (const auto* item : items) {
+                    const place item_at{at.file, at.table, at.key, item->source().begin};
+                    const auto& text = expect<std::string>(*item, item_at, expected);
+                    if (text.empty()) fail_value(item_at, *item, "must not be empty");
+                    out.emplace_back(text);
+                }
             }};
 }
 
@@ -180,8 +207,10 @@ std::vector<table_spec> table_specs(gateway_config& config) {
          {string_field("listen", server.listen, check_listen),
           string_field("domain", server.domain, check_domain),
           string_field("public_url", server.public_url, check_public_url),
-          tls_path_field("tls_cert", server.tls_cert), tls_path_field("tls_key", server.tls_key),
+          path_field("tls_cert", server.tls_cert, "leave the key out to turn TLS off"),
+          path_field("tls_key", server.tls_key, "leave the key out to turn TLS off"),
           count_field("threads", server.threads, 0, 1024),
+          count_field("blocking_threads", server.blocking_threads, 1, 256),
           duration_field("drain_timeout", server.drain_timeout, zero)}},
         {"tunnels",
          {bool_field("allow_anonymous", tunnels.allow_anonymous),
@@ -191,6 +220,7 @@ std::vector<table_spec> table_specs(gateway_config& config) {
           size_field("max_body_bytes", tunnels.max_body_bytes, 0, 1ull << 50),
           count_field("max_streams", tunnels.max_streams, 1, u32_max),
           count_field("max_tunnels", tunnels.max_tunnels, 1, u32_max),
+          count_field("max_tunnels_per_user", tunnels.max_tunnels_per_user, 0, 1'000'000),
           size_field("stream_window", tunnels.stream_window, 64 * kib, gib),
           size_field("connection_window", tunnels.connection_window, 64 * kib, gib),
           size_field("max_frame_payload", tunnels.max_frame_payload, kib, mib),
@@ -205,6 +235,10 @@ std::vector<table_spec> table_specs(gateway_config& config) {
         {"log",
          {string_field("level", log.level, check_log_level),
           string_field("format", log.format, check_log_format)}},
+        {"plugins",
+         {dirs_field("dir", config.plugins.dirs),
+          path_field("ca_file", config.plugins.ca_file,
+                     "leave the key out to trust the system store alone")}},
     };
 }
 
@@ -242,19 +276,153 @@ void read_table(const toml::table& table, const table_spec& spec, const std::str
     }
 }
 
+// Where the file is, for what is resolved against it.
+struct source_file {
+    std::string name;   // as in messages
+    fs::path base_dir;  // relative paths are joined to it, when not empty
+};
+
+// A plugin's own setting, in one of the flat shapes config_table holds.
+config_table::value plugin_value(const toml::node& node, const place& at) {
+    if (const auto* flag = node.as_boolean()) return flag->get();
+    if (const auto* number = node.as_integer()) return number->get();
+    if (const auto* number = node.as_floating_point()) return number->get();
+    if (const auto* text = node.as_string()) return text->get();
+    if (const auto* list = node.as_array()) {
+        std::vector<std::string> items;
+        for (const auto& item : *list) {
+            const place item_at{at.file, at.table, at.key, item.source().begin};
+            items.push_back(expect<std::string>(item, item_at, "expected an array of strings"));
+        }
+        return items;
+    }
+    fail_value(at, node,
+               "expected a boolean, a number, a string or an array of strings: plugin settings "
+               "are flat");
+}
+
+// One plugin table: `plugin`, the host's own keys (`host_fields`, read into
+// their targets) and the rest, which is the plugin's.
+plugin_choice read_plugin_table(const toml::table& table, std::string section,
+                                const std::vector<field>& host_fields, const source_file& source) {
+    std::string plugin;
+    std::map<std::string, config_table::entry, std::less<>> settings;
+    for (const auto& [key, node] : in_file_order(table)) {
+        const std::string name(key->str());
+        const place at{source.name, section, name, node->source().begin};
+        const auto host = std::find_if(host_fields.begin(), host_fields.end(),
+                                       [&](const field& f) { return f.key == name; });
+        if (name == "plugin") {
+            plugin = expect<std::string>(*node, at,
+                                         "expected a string: a plugin name such as "
+                                         "\"store-sqlite\", or the path of a .so file");
+            if (plugin.empty()) fail_value(at, *node, "must not be empty");
+        } else if (host != host_fields.end()) {
+            host->read(*node, at);
+        } else {
+            settings.emplace(name, config_table::entry{plugin_value(*node, at),
+                                                       located(source.name, at.position)});
+        }
+    }
+    const auto start = table.source().begin;
+    if (plugin.empty())
+        fail({source.name, section, "plugin", start},
+             "is required: a plugin name such as \"store-sqlite\", or the path of a .so file");
+    auto origin = located(source.name, start);
+    auto where = concat({section, " (", plugin, ")"});
+    config_table table_settings(std::move(where), origin, source.base_dir, std::move(settings));
+    return {std::move(plugin), std::move(section), std::move(origin), std::move(table_settings)};
+}
+
+// A table choosing a plugin: [name] at most once, or [[name]] any number of
+// times; `read` parses one table, named `section` in messages, into the config.
+struct plugin_table_spec {
+    std::string_view name;
+    bool many;
+    std::function<void(const toml::table&, std::string section)> read;
+};
+
+std::string table_label(std::string_view name, bool many) {
+    return many ? concat({"[[", name, "]]"}) : concat({"[", name, "]"});
+}
+
+std::vector<plugin_table_spec> plugin_table_specs(gateway_config& config,
+                                                  const source_file& source) {
+    const auto one = [&source](std::optional<plugin_choice>& out) {
+        return [&out, &source](const toml::table& table, std::string section) {
+            out = read_plugin_table(table, std::move(section), {}, source);
+        };
+    };
+    return {
+        {"store", false, one(config.store)},
+        {"auth", true,
+         [&config, &source](const toml::table& table, std::string section) {
+             config.auth.push_back(read_plugin_table(table, std::move(section), {}, source));
+         }},
+        {"request_log", true,
+         [&config, &source](const toml::table& table, std::string section) {
+             request_log_choice entry;
+             entry.plugin =
+                 read_plugin_table(table, std::move(section),
+                                   {count_field("queue", entry.queue, 1, 1'000'000)}, source);
+             config.request_log.push_back(std::move(entry));
+         }},
+        {"dashboard", false, one(config.dashboard)},
+    };
+}
+
+void read_plugin_tables(const plugin_table_spec& spec, const toml::node& node,
+                        const std::string& file) {
+    const auto single = table_label(spec.name, false);
+    const auto many = table_label(spec.name, true);
+    const auto position = node.source().begin;
+    if (!spec.many) {
+        if (const auto* table = node.as_table()) return spec.read(*table, single);
+        if (node.is_array_of_tables())
+            fail({file, many, "", position},
+                 concat({"expected one table ", single, " (got an array of tables)"}));
+        fail_value({file, "", std::string(spec.name), position}, node,
+                   concat({"expected a table ", single}));
+    }
+    const auto* list = node.as_array();
+    if (list == nullptr) {
+        if (node.is_table())
+            fail({file, single, "", position},
+                 concat({"expected an array of tables ", many, " (got a table)"}));
+        fail_value({file, "", std::string(spec.name), position}, node,
+                   concat({"expected an array of tables ", many}));
+    }
+    std::size_t number = 0;
+    for (const auto& item : *list) {
+        const auto section = concat({many, " #", std::to_string(++number)});
+        const auto* table = item.as_table();
+        if (table == nullptr)
+            fail_value({file, section, "", item.source().begin}, item, "expected a table");
+        spec.read(*table, section);
+    }
+}
+
 // A name at the top level that is not one of our tables.
-[[noreturn]] void fail_unknown_top_level(const std::vector<table_spec>& specs, const toml::key& key,
-                                         const toml::node& node, const std::string& file) {
+[[noreturn]] void fail_unknown_top_level(const std::vector<table_spec>& specs,
+                                         const std::vector<plugin_table_spec>& plugin_specs,
+                                         const toml::key& key, const toml::node& node,
+                                         const std::string& file) {
     const std::string name(key.str());
     std::vector<std::string_view> tables;
     for (const auto& spec : specs) tables.push_back(spec.name);
+    for (const auto& spec : plugin_specs) tables.push_back(spec.name);
     const auto position = key.source().begin;
     if (node.is_table() || node.is_array_of_tables()) {
-        const auto label = node.is_table() ? concat({"[", name, "]"}) : concat({"[[", name, "]]"});
+        const auto label = table_label(name, node.is_array_of_tables());
         const auto nearest = nearest_name(name, tables);
-        if (!nearest.empty())
+        if (!nearest.empty()) {
+            const auto plugin_spec =
+                std::find_if(plugin_specs.begin(), plugin_specs.end(),
+                             [&](const plugin_table_spec& s) { return s.name == nearest; });
+            const bool many = plugin_spec != plugin_specs.end() && plugin_spec->many;
             fail({file, label, "", position},
-                 concat({"unknown table, did you mean [", nearest, "]?"}));
+                 concat({"unknown table, did you mean ", table_label(nearest, many), "?"}));
+        }
         fail({file, label, "", position},
              concat({"unknown table (expected one of ", join_names(tables), ")"}));
     }
@@ -310,10 +478,19 @@ gateway_config parse_gateway_config(std::string_view toml_text, const std::strin
 
     gateway_config config;
     const auto specs = table_specs(config);
+    const source_file source{name, base_dir};
+    const auto plugin_specs = plugin_table_specs(config, source);
     for (const auto& [key, node] : in_file_order(root)) {
+        const auto plugin_spec =
+            std::find_if(plugin_specs.begin(), plugin_specs.end(),
+                         [&](const plugin_table_spec& s) { return s.name == key->str(); });
+        if (plugin_spec != plugin_specs.end()) {
+            read_plugin_tables(*plugin_spec, *node, name);
+            continue;
+        }
         const auto spec = std::find_if(specs.begin(), specs.end(),
                                        [&](const table_spec& s) { return s.name == key->str(); });
-        if (spec == specs.end()) fail_unknown_top_level(specs, *key, *node, name);
+        if (spec == specs.end()) fail_unknown_top_level(specs, plugin_specs, *key, *node, name);
         const auto* table = node->as_table();
         if (table == nullptr)
             fail_value({name, "", std::string(key->str()), node->source().begin}, *node,
@@ -324,7 +501,9 @@ gateway_config parse_gateway_config(std::string_view toml_text, const std::strin
 
     auto& server = config.server;
     if (server.public_url.ends_with('/')) server.public_url.pop_back();
-    for (auto* path : {&server.tls_cert, &server.tls_key}) {
+    std::vector<fs::path*> paths{&server.tls_cert, &server.tls_key, &config.plugins.ca_file};
+    for (auto& dir : config.plugins.dirs) paths.push_back(&dir);
+    for (auto* path : paths) {
         if (!path->empty() && path->is_relative() && !base_dir.empty())
             *path = (base_dir / *path).lexically_normal();
     }
@@ -341,7 +520,7 @@ gateway_config load_gateway_config(const fs::path& file) {
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (in.bad()) throw config_error(concat({name, ": cannot read: ", std::strerror(errno)}));
 
-    // Relative TLS paths follow the file, not the directory the gateway runs in.
+    // Relative paths follow the file, not the directory the gateway runs in.
     auto dir = fs::absolute(file, ec).parent_path();
     if (ec) dir = file.parent_path();
     auto config = parse_gateway_config(text, name, dir);

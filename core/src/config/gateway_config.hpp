@@ -1,13 +1,16 @@
 #pragma once
 // The gateway's settings, read once at start from gateway.toml and command-line
 // overrides, then shared read-only by every part of the core.
+#include <warren/config_table.hpp>
+
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace warren {
 
@@ -18,6 +21,7 @@ struct server_settings {
     std::filesystem::path tls_cert;         // PEM chain; TLS on when cert and key are set
     std::filesystem::path tls_key;          // PEM private key
     unsigned threads = 1;                   // event-loop threads; 0 = one per CPU core
+    unsigned blocking_threads = 4;          // the pool store and plugin calls run on
     std::chrono::milliseconds drain_timeout{30'000};  // SIGTERM grace period
 };
 
@@ -28,6 +32,7 @@ struct tunnel_settings {
     std::uint64_t max_body_bytes = 0;                   // 0 = unlimited; else 413
     std::uint32_t max_streams = 1000;                   // concurrent streams per tunnel
     std::uint32_t max_tunnels = 10'000;                 // connected tunnels per gateway
+    std::uint32_t max_tunnels_per_user = 5;             // keyed tunnels a non-admin may own; 0 = none
     std::uint32_t stream_window = 4u << 20;             // per-stream credit, bytes
     std::uint32_t connection_window = 64u << 20;        // per-tunnel credit: 16 stalled readers before it binds
     std::uint32_t max_frame_payload = 64u << 10;        // DATA chunk size
@@ -48,31 +53,63 @@ struct log_settings {
     std::string format = "text";  // text|json
 };
 
+// [plugins]: where plugin libraries are found, and what the host's HTTP
+// client trusts besides the system store.
+struct plugin_settings {
+    // Searched in order for <dir>/<name>.so; relative ones are resolved
+    // against the config file's directory. Empty: the plugin loader's default
+    // (next to the executable, see plugins/plugin_loader.hpp).
+    std::vector<std::filesystem::path> dirs;
+    std::filesystem::path ca_file;  // PEM CA certificates for outbound HTTPS; optional
+};
+
+// One plugin table of gateway.toml: [store], an [[auth]] entry, an
+// [[request_log]] entry or [dashboard].
+struct plugin_choice {
+    // As written: a name ("store-sqlite") or a path (has a '/' or ends in .so).
+    std::string plugin;
+    std::string section;  // "[store]", "[[auth]] #2", "[[request_log]] #1", "[dashboard]"
+    std::string origin;   // "gateway.toml:14:1", where the table starts
+    // The plugin's own keys (`plugin` and the host's keys removed); where() is
+    // "[store] (store-sqlite)", base_dir() the config file's directory.
+    config_table settings;
+};
+
+struct request_log_choice {
+    plugin_choice plugin;
+    std::size_t queue = 10'000;  // records buffered for this sink before new ones are dropped
+};
+
 struct gateway_config {
     std::filesystem::path source;  // the file it came from (empty if none)
     server_settings server;
     tunnel_settings tunnels;
     limit_settings limits;
     log_settings log;
+    plugin_settings plugins;
+    // The gateway needs a store, but a file without one still parses: the CLI
+    // and the tests read such files; the gateway refuses them at start.
+    std::optional<plugin_choice> store;
+    std::vector<plugin_choice> auth;
+    std::vector<request_log_choice> request_log;
+    std::optional<plugin_choice> dashboard;
 };
 
-// Thrown for any invalid configuration; what() is one line naming the file,
-// the line and column, the table and the key, e.g.
+// Every invalid configuration throws config_error (from the SDK's
+// config_table.hpp, so that core and plugin settings fail alike); what() is
+// one line naming the file, the line and column, the table and the key, e.g.
 //   gateway.toml:4:10: [server] listen: port must be 0-65535 (got "127.0.0.1:80800")
 //   gateway.toml:9:1: [tunnels] max_stream: unknown key, did you mean max_streams?
-class config_error : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 // Parses and validates a gateway.toml. Unknown keys and tables, wrong types and
 // bad values throw config_error, as does a file that cannot be read. Missing
-// keys keep the defaults above. Relative tls_cert/tls_key paths are resolved
-// against the file's directory.
+// keys keep the defaults above. Relative paths (tls_cert, tls_key, [plugins]
+// dir and ca_file) are resolved against the file's directory; so are relative
+// plugin paths, by the plugin loader, through config_table::base_dir().
 gateway_config load_gateway_config(const std::filesystem::path& file);
 
 // Same, from a string (for tests); `name` is used in error messages and
-// relative TLS paths are joined to `base_dir` (left relative when it is empty).
+// relative paths are joined to `base_dir` (left relative when it is empty).
 gateway_config parse_gateway_config(std::string_view toml_text, const std::string& name,
                                     const std::filesystem::path& base_dir = {});
 

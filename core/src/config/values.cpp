@@ -7,7 +7,6 @@
 #include <boost/url/url_view.hpp>
 #include <charconv>
 #include <cstdio>
-#include <limits>
 #include <vector>
 
 #include "config/gateway_config.hpp"
@@ -15,53 +14,16 @@
 namespace warren {
 namespace {
 
-constexpr std::uint64_t saturated = std::numeric_limits<std::uint64_t>::max();
+using units_detail::unit;
 
-struct unit {
-    std::string_view suffix;
-    std::uint64_t factor;
-};
-
-// Matched in order, so "ms" comes before its prefix "m"; also ordered by
-// factor, smallest first, as format_exact needs.
-constexpr std::array<unit, 4> duration_units{
-    {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}}};
-constexpr std::array<unit, 9> size_units{{{"KiB", 1ull << 10},
-                                          {"MiB", 1ull << 20},
-                                          {"GiB", 1ull << 30},
-                                          {"TiB", 1ull << 40},
-                                          {"KB", 1'000},
-                                          {"MB", 1'000'000},
-                                          {"GB", 1'000'000'000},
-                                          {"TB", 1'000'000'000'000},
-                                          {"B", 1}}};
-
-std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
-    return b != 0 && a > saturated / b ? saturated : a * b;
+// format_exact walks units from the largest down; the SDK's parser only needs
+// "ms" before "m", so check that its duration units also suit formatting.
+constexpr bool smallest_first(const auto& units) {
+    for (std::size_t i = 1; i < units.size(); ++i)
+        if (units[i - 1].factor >= units[i].factor) return false;
+    return true;
 }
-
-std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-    return a > saturated - b ? saturated : a + b;
-}
-
-// Reads the digits at the front of `text` and the unit after them; nullopt if
-// either is missing or the unit is not in `units`.
-template <std::size_t N>
-std::optional<std::uint64_t> take_quantity(std::string_view& text,
-                                           const std::array<unit, N>& units) {
-    std::uint64_t number = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (end == text.data()) return std::nullopt;
-    if (ec == std::errc::result_out_of_range) number = saturated;
-    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
-    for (const auto& u : units) {
-        if (text.starts_with(u.suffix)) {
-            text.remove_prefix(u.suffix.size());
-            return saturating_mul(number, u.factor);
-        }
-    }
-    return std::nullopt;
-}
+static_assert(smallest_first(units_detail::duration_units));
 
 // The largest unit that divides `value` exactly (units ordered small to large).
 template <std::size_t N>
@@ -124,28 +86,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-    if (text.empty()) return std::nullopt;
-    std::uint64_t total = 0;
-    while (!text.empty()) {
-        const auto part = take_quantity(text, duration_units);
-        if (!part) return std::nullopt;
-        total = saturating_add(total, *part);
-    }
-    using rep = std::chrono::milliseconds::rep;
-    constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<rep>::max());
-    return std::chrono::milliseconds(static_cast<rep>(std::min(total, max)));
-}
-
-std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
-    auto size = take_quantity(text, size_units);
-    if (!size || !text.empty()) return std::nullopt;
-    return size;
-}
-
 std::string format_duration(std::chrono::milliseconds value) {
     if (value.count() == 0) return "0s";
-    return format_exact(static_cast<std::uint64_t>(value.count()), duration_units);
+    return format_exact(static_cast<std::uint64_t>(value.count()), units_detail::duration_units);
 }
 
 std::string format_byte_size(std::uint64_t bytes) {

@@ -1,7 +1,14 @@
 #pragma once
 // The value syntaxes of gateway.toml (durations, byte sizes, addresses, names),
 // shared by the file reader and the command-line overrides so that both accept
-// and refuse exactly the same things. Internal to warren_config.
+// and refuse exactly the same things. Internal to the core (the plugin host
+// words its messages with the same helpers).
+//
+// Durations and sizes are parsed by the SDK's parse_duration and
+// parse_byte_size (<warren/units.hpp>), so a plugin's "30s" or "10MiB" means
+// what the core's does.
+#include <warren/units.hpp>
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -17,16 +24,8 @@ namespace warren {
 // caller appends "(got X)" in the form the value had in its source).
 using value_problem = std::optional<std::string>;
 
-// "250ms", "30s", "5m", "1h" or a sum of them ("1m30s"). Too large a value
-// saturates rather than failing, so the caller's range check reports it.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
-
-// "512B", "64KiB", "4MiB", "1GiB", "1TiB" or decimal "10KB", "10MB", "1GB",
-// "1TB". Saturates like parse_duration.
-std::optional<std::uint64_t> parse_byte_size(std::string_view text);
-
-// The shortest exact spelling in the syntax above, for messages: "30s", "64KiB",
-// "1500B" (sizes in binary units only).
+// The shortest exact spelling in the syntax of parse_duration/parse_byte_size,
+// for messages: "30s", "64KiB", "1500B" (sizes in binary units only).
 std::string format_duration(std::chrono::milliseconds value);
 std::string format_byte_size(std::uint64_t bytes);
 
