@@ -240,7 +240,8 @@ void tunnel_client::serve(const std::shared_ptr<proto::mux_session>& session) {
     session->on_goaway([this, weak](proto::goaway_code code, std::string_view reason) {
         if (code == proto::goaway_code::replaced) {
             replaced_ = true;
-            out_.status("another connection took over tunnel \"" + name_ + "\" (" + std::string(reason) + "); stopping");
+            // "replaced by a newer connection", "its API key was revoked", ...
+            out_.status("the gateway closed tunnel \"" + name_ + "\": " + std::string(reason) + "; stopping");
             if (auto s = weak.lock()) s->abort();
         } else {
             // In-flight requests finish on this session; then we reconnect.

@@ -121,7 +121,11 @@ std::string default_gateway_toml() {
          "domain = \"localhost\"\n"
          "\n"
          "[tunnels]\n"
-         "allow_anonymous = true\n";
+         "allow_anonymous = true\n"
+         "\n"
+         "[store]\n"
+         "plugin = \"store-sqlite\"\n"
+         "path = \"warren.db\"\n";
 }
 
 std::string gateway_toml(std::string_view extra_toml) {
@@ -166,43 +170,56 @@ client_process start_client(std::uint16_t gateway_port, std::uint16_t origin_por
 
 // ---- curl ----
 
+command_result run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                           const env_list& extra_env) {
+  const temp_dir files;
+  const auto out = files.path() / "stdout";
+  const auto err = files.path() / "stderr";
+  command_result result;
+  // `process` wants one log; callers want stdout apart from stderr, so this
+  // drives the lower-level spawn.
+  const pid_t pid = detail::spawn(argv, extra_env, out, err, {});
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int st = 0;
+  for (;;) {
+    if (::waitpid(pid, &st, WNOHANG) == pid) {
+      result.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &st, 0);
+      break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  result.stdout_text = read_file(out);
+  result.stderr_text = read_file(err);
+  if (result.exit_code == -1)
+    result.stderr_text += argv.front() + ": killed after " + std::to_string(timeout.count()) + " ms\n";
+  return result;
+}
+
+command_result run_gateway_admin(const std::filesystem::path& config_file, std::vector<std::string> args) {
+  std::vector<std::string> argv{bin_path("warren-gateway"), "--config", config_file.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, 60s);
+}
+
 curl_result run_curl(std::vector<std::string> args, std::chrono::milliseconds timeout) {
   const temp_dir files;
   const auto headers = files.path() / "headers";
   const auto body = files.path() / "body";
-  const auto out = files.path() / "stdout";
-  const auto err = files.path() / "stderr";
   std::vector<std::string> argv{"/usr/bin/curl", "-s", "-S", "-D", headers.string(), "-o", body.string(),
                                 "-w", "%{http_code}"};
   argv.insert(argv.end(), args.begin(), args.end());
-
+  const command_result run = run_command(argv, timeout);
   curl_result result;
-  {
-    // `process` wants one log; curl needs stdout (the status) apart from
-    // stderr, so it is driven through the lower-level spawn here.
-    const pid_t pid = detail::spawn(argv, {}, out, err, {});
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    int st = 0;
-    for (;;) {
-      if (::waitpid(pid, &st, WNOHANG) == pid) {
-        result.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        break;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &st, 0);
-        break;
-      }
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-  const std::string code = read_file(out);
-  result.status = code.empty() ? 0 : std::strtol(code.c_str(), nullptr, 10);
+  result.exit_code = run.exit_code;
+  result.status = run.stdout_text.empty() ? 0 : std::strtol(run.stdout_text.c_str(), nullptr, 10);
   result.body = read_file(body);
   result.headers = read_file(headers);
-  result.stderr_text = read_file(err);
-  if (result.exit_code == -1)
-    result.stderr_text += "run_curl: killed after " + std::to_string(timeout.count()) + " ms\n";
+  result.stderr_text = run.stderr_text;
   return result;
 }
 

@@ -142,7 +142,8 @@ struct gateway_process {
   std::string tunnel_url(std::string_view name) const;
 };
 
-// The base config: listen 127.0.0.1:0, domain localhost, anonymous tunnels.
+// The base config: listen 127.0.0.1:0, domain localhost, anonymous tunnels,
+// the SQLite store in warren.db next to the config.
 std::string default_gateway_toml();
 // default_gateway_toml() deep-merged with extra_toml (see start_gateway).
 // Throws std::runtime_error if extra_toml is not valid TOML.
@@ -169,6 +170,22 @@ struct client_process {
 // extra_args, ready once it printed `Forwarding URL -> `.
 client_process start_client(std::uint16_t gateway_port, std::uint16_t origin_port,
                             std::vector<std::string> extra_args = {}, env_list extra_env = {});
+
+// ---- commands ----
+
+struct command_result {
+  int exit_code = -1;  // -1 if it was killed at the timeout
+  std::string stdout_text;
+  std::string stderr_text;
+};
+
+// Runs argv (no shell) to completion or `timeout`, stdout and stderr apart.
+command_result run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 60s,
+                           const env_list& extra_env = {});
+
+// `warren-gateway --config FILE ARGS...`: an admin command (tunnels, keys,
+// users, audit) against the store of that config.
+command_result run_gateway_admin(const std::filesystem::path& config_file, std::vector<std::string> args);
 
 // ---- curl ----
 

@@ -1,6 +1,9 @@
 // /_warren/connect: admitting a tunnel client and running its session.
 // Every refusal is a plain HTTP answer before the upgrade, with a one-line
 // reason the client prints verbatim.
+#include "gateway/api_keys.hpp"
+#include "gateway/audit_trail.hpp"
+#include "gateway/blocking_pool.hpp"
 #include "gateway/http_connection.hpp"
 #include "gateway/streams.hpp"
 #include "protocol/handshake.hpp"
@@ -13,6 +16,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,6 +29,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace warren {
 namespace net = boost::asio;
@@ -119,24 +124,63 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
     else if (!websocket::is_upgrade(req)) refuse(400, "expected a WebSocket upgrade to " + std::string(proto::connect_path));
     else if (!c.speaks_v1) refuse(400, "unsupported tunnel protocol; this gateway speaks " + std::string(proto::subprotocol));
     else if (!parser.is_done()) refuse(400, "a connect request cannot have a body");
-    else if (!c.api_key.empty()) refuse(401, "API keys are not enabled on this gateway");
-    else if (!cfg.tunnels.allow_anonymous) refuse(401, "this gateway requires an API key (--token or WARREN_TOKEN)");
+    else if (c.api_key.empty() && !cfg.tunnels.allow_anonymous)
+        refuse(401, "this gateway requires an API key (--token or WARREN_TOKEN)");
     else if (!c.wanted_name.empty() && !is_valid_tunnel_name(c.wanted_name))
         refuse(400, "invalid tunnel name \"" + c.wanted_name + "\": use 1-63 lowercase letters, digits and hyphens");
     else if (!c.wanted_name.empty() && is_reserved_tunnel_name(c.wanted_name))
         refuse(403, "the name \"" + c.wanted_name + "\" is reserved");
 
+    // A key is checked against the store on the blocking pool; this strand
+    // goes on serving its other work meanwhile.
+    std::optional<key_record> key;
+    if (!refusal_status && !c.api_key.empty()) {
+        auto check = [s = ctx_.store, k = c.api_key] { return verify_api_key(*s, k); };
+        auto verdict = co_await run_blocking(*ctx_.blocking, std::move(check));
+        if (verdict) {
+            key = std::move(*verdict);
+        } else if (verdict.error().code == errc::unauthorized) {
+            refuse(401, verdict.error().message);
+        } else if (verdict.error().code == errc::forbidden) {
+            refuse(403, verdict.error().message);
+        } else {
+            // Never admitted unverified: the client retries with backoff.
+            spdlog::warn("tunnel connect from {}: cannot check its key: {}", client_ip_, verdict.error().message);
+            refuse(503, "API keys cannot be checked right now (the store is unavailable); retry shortly");
+        }
+    }
+    if (key && !c.wanted_name.empty() && c.wanted_name != key->tunnel.name)
+        refuse(403, "this API key is for tunnel \"" + key->tunnel.name + "\", not \"" + c.wanted_name +
+                        "\"; leave out --name");
+
     tunnel_registry::claim claim;
     if (!refusal_status) {
-        claim = ctx_.registry.claim_name(c.wanted_name, c.ownership_token, cfg.tunnels.max_tunnels);
+        claim = key ? ctx_.registry.claim_keyed(key->tunnel.name, cfg.tunnels.max_tunnels)
+                    : ctx_.registry.claim_name(c.wanted_name, c.ownership_token, cfg.tunnels.max_tunnels);
         if (claim.result == tunnel_registry::claim::outcome::conflict)
             refuse(409, "name \"" + claim.name + "\" is in use by another client");
+        else if (claim.result == tunnel_registry::claim::outcome::reserved)
+            refuse(409, "name \"" + claim.name + "\" belongs to a keyed tunnel; connect with its API key");
         else if (claim.result == tunnel_registry::claim::outcome::full)
             refuse(503, "this gateway has reached its limit of " + std::to_string(cfg.tunnels.max_tunnels) + " tunnels");
     }
+    const std::string tunnel_name = key ? key->tunnel.name : claim.name.empty() ? c.wanted_name : claim.name;
+    const std::string key_prefix = key ? key->prefix : std::string();
+    const auto audit = [&](std::string_view event, int status, std::string detail) {
+        audit_entry e;
+        e.event = event;
+        e.client_ip = client_ip_;
+        e.user = key ? key->tunnel.owner_username : std::string();
+        e.tunnel = tunnel_name;
+        e.key_prefix = key_prefix;
+        e.status = status;
+        e.detail = std::move(detail);
+        if (ctx_.audit) ctx_.audit->record(std::move(e));
+    };
     if (refusal_status) {
         ctx_.metrics.tunnel_rejects.with({std::to_string(refusal_status)}).inc();
         spdlog::info("tunnel connect from {} refused: {} {}", client_ip_, refusal_status, refusal_reason);
+        audit("connect_rejected", static_cast<int>(refusal_status), refusal_reason);
         simple_response r = refusal(refusal_status, refusal_reason);
         if (refusal_status == 503) r.extra_headers.push_back({"Retry-After", "5"});
         co_await respond(r);
@@ -228,7 +272,9 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
 
     auto session = std::make_shared<proto::mux_session>(
         strand, std::make_unique<proto::websocket_transport<Stream>>(std::move(ws)), proto::mux_role::gateway, settings);
-    auto t = std::make_shared<tunnel>(claim.name, ready.url, claim.epoch, session, client_ip_);
+    tunnel_credentials credentials;
+    if (key) credentials = {true, key->prefix, key->tunnel.owner_username};
+    auto t = std::make_shared<tunnel>(claim.name, ready.url, claim.epoch, session, client_ip_, std::move(credentials));
     ctx_.registry.attach(t);
     if (claim.previous) {
         // The same owner reconnected while its old session looked alive: the
@@ -242,14 +288,28 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
     }
     ctx_.metrics.tunnel_connects.inc();
     ctx_.metrics.tunnels.set(static_cast<std::int64_t>(ctx_.registry.live_count()));
-    spdlog::info("tunnel {} connected from {} ({})", claim.name, client_ip_, hello->client);
+    spdlog::info("tunnel {} connected from {} ({}{})", claim.name, client_ip_, hello->client,
+                 key ? ", key " + key->prefix : std::string());
+    audit("connect", 101, hello->client);
+    touch_keyed_tunnel(key ? key->tunnel.name : std::string());
 
     const error_code why = co_await session->run();
 
     ctx_.registry.detach(*t);
     ctx_.metrics.tunnels.set(static_cast<std::int64_t>(ctx_.registry.live_count()));
-    if (ctx_.draining) spdlog::info("tunnel {} closed: gateway draining", claim.name);
-    else spdlog::info("tunnel {} disconnected: {}", claim.name, why ? why.message() : "closed");
+    const std::string how = ctx_.draining ? "gateway draining" : why ? why.message() : "closed";
+    spdlog::info("tunnel {} disconnected: {}", claim.name, how);
+    audit("disconnect", 0, how);
+    touch_keyed_tunnel(key ? key->tunnel.name : std::string());
+}
+
+template <class Stream>
+void http_connection<Stream>::touch_keyed_tunnel(const std::string& name) {
+    if (name.empty() || !ctx_.store) return;
+    net::post(*ctx_.blocking, [s = ctx_.store, name] {
+        // Only "last seen" in the dashboard: a failure is not worth a line.
+        (void)s->touch_tunnel(name, std::chrono::system_clock::now());
+    });
 }
 
 template net::awaitable<void> http_connection<plain_stream>::connect_tunnel(http::request_parser&);

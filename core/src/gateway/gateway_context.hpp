@@ -10,7 +10,15 @@
 #include <cstdint>
 #include <string>
 
+#include <warren/store.hpp>
+
+namespace boost::asio {
+class thread_pool;
+}
+
 namespace warren {
+
+class audit_trail;
 
 struct gateway_context {
     gateway_context(const gateway_config& c, metrics_registry& m)
@@ -22,6 +30,12 @@ struct gateway_context {
     std::atomic<bool> draining{false};
     std::atomic<std::int64_t> active_requests{0};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    class request_log_dispatcher* request_log = nullptr;  // null without [[request_log]] sinks
+
+    // Set by run_gateway before listening; they outlive every connection.
+    warren::store* store = nullptr;                // the [store] plugin
+    boost::asio::thread_pool* blocking = nullptr;  // where store calls run (blocking_pool.hpp)
+    audit_trail* audit = nullptr;                  // connects and rejections
 
     // Filled in once listening: how the public reaches us, for the URLs we
     // hand out. From [server] public_url when set (behind a reverse proxy or

@@ -1,7 +1,14 @@
 #include "gateway/gateway_server.hpp"
 
+#include "gateway/audit_trail.hpp"
+#include "gateway/blocking_pool.hpp"
 #include "gateway/gateway_context.hpp"
+#include "gateway/keyed_tunnel_sync.hpp"
 #include "gateway/listener.hpp"
+#include "gateway/registry_directory.hpp"
+#include "gateway/request_log_dispatcher.hpp"
+#include "plugins/gateway_services.hpp"
+#include "plugins/plugin_loader.hpp"
 
 #include <warren/version.hpp>
 
@@ -18,7 +25,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -77,6 +86,24 @@ void set_public_address(gateway_context& ctx, std::uint16_t bound_port) {
     ctx.public_port = url->has_port() ? url->port_number() : (ctx.scheme == "https" ? 443 : 80);
 }
 
+// How often the gateway re-reads keyed tunnels from the store, so that
+// changes made with the admin CLI (another process) take effect.
+constexpr std::chrono::seconds keyed_tunnel_sync_interval{5};
+
+// The [[request_log]] sinks with unique metric labels: the plugin's name,
+// with "#2", "#3"... for a plugin configured more than once.
+std::vector<request_log_dispatcher::sink_entry> sink_entries(const std::vector<loaded_request_log>& loaded) {
+    std::vector<request_log_dispatcher::sink_entry> out;
+    std::set<std::string> used;
+    for (const auto& l : loaded) {
+        std::string label = std::filesystem::path(l.plugin).stem().string();
+        for (int n = 2; used.count(label); ++n) label = std::filesystem::path(l.plugin).stem().string() + "#" + std::to_string(n);
+        used.insert(label);
+        out.push_back({label, l.sink, l.queue});
+    }
+    return out;
+}
+
 std::string endpoint_text(const tcp::endpoint& ep) {
     const auto a = ep.address();
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
@@ -114,13 +141,32 @@ net::awaitable<void> drain(net::io_context& ioc, gateway_context& ctx, listener&
 }  // namespace
 
 int run_gateway(const gateway_config& config) {
+    if (!config.store)
+        throw std::runtime_error(config.source.string() +
+                                 ": no [store] table; choose one, e.g. [store] plugin = \"store-sqlite\"");
     const unsigned threads = config.server.threads ? config.server.threads
                                                    : std::max(1u, std::thread::hardware_concurrency());
     // Declared before the io_context so they outlive it: destroying the
     // io_context destroys every pending coroutine frame, and those frames
-    // (connections, sessions) still refer to the context and the TLS setup.
+    // (connections, sessions) still refer to the context, the TLS setup, the
+    // plugins and the blocking pool.
     metrics_registry registry;
     gateway_context ctx(config, registry);
+    registry_directory directory(ctx.registry);
+    gateway_services services(registry, directory, config.plugins.ca_file);
+    const loaded_plugins plugins = load_plugins(config, services);
+    blocking_pool blocking(config.server.blocking_threads);
+    audit_trail audit(*plugins.store, blocking, registry);
+    std::optional<request_log_dispatcher> request_log;
+    if (!plugins.request_log.empty()) request_log.emplace(sink_entries(plugins.request_log), registry);
+    ctx.store = plugins.store.get();
+    ctx.blocking = &blocking;
+    ctx.audit = &audit;
+    ctx.request_log = request_log ? &*request_log : nullptr;
+    // Known keyed tunnels route (503 while offline) from the first request on.
+    if (!sync_keyed_tunnels_now(ctx))
+        throw std::runtime_error("the store cannot list keyed tunnels (see the warning above)");
+
     auto tls = make_tls(config.server);
     const tcp::endpoint at = parse_listen(config.server.listen);
 
@@ -138,6 +184,7 @@ int run_gateway(const gateway_config& config) {
                  endpoint_text(bound), ctx.tunnel_url("<name>"));
 
     net::co_spawn(ioc, l->run(), net::detached);
+    net::co_spawn(ioc, sync_keyed_tunnels(ctx, keyed_tunnel_sync_interval), net::detached);
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     bool draining = false;
     std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int sig) {
@@ -160,6 +207,10 @@ int run_gateway(const gateway_config& config) {
     ioc.run();
     for (auto& t : pool) t.join();
 
+    // Store calls still running finish before the io_context they would
+    // resume on goes away; then the sinks write what is queued.
+    blocking.join();
+    if (request_log) request_log->stop();
     // Tunnels hold sockets of this io_context: let them go while it lives.
     ctx.registry.clear();
     signals.cancel();

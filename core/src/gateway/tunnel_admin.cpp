@@ -50,7 +50,7 @@ result<tunnel_record> tunnel_admin::create_tunnel(std::string_view name, const s
 result<void> tunnel_admin::delete_tunnel(std::string_view name, const audit_actor& by) {
     auto found = store_.find_tunnel(name);
     if (!found) return found.error();
-    if (auto r = store_.delete_tunnel(name); !r) return r;
+    if (auto r = store_.delete_tunnel(name, std::chrono::system_clock::now()); !r) return r;
     audit("tunnel_deleted", by, name, found->key_prefix, {});
     return {};
 }
