@@ -186,6 +186,9 @@ public:
             if (!read_.contains(k)) out.push_back(k);
         return out;
     }
+    // For the host: every key the plugin asked about, present or not (what a
+    // misspelt key was meant to be).
+    std::vector<std::string> read_keys() const { return {read_.begin(), read_.end()}; }
     const std::map<std::string, entry, std::less<>>& entries() const noexcept { return entries_; }
 
 private:

@@ -34,7 +34,7 @@ public:
 
 // Handed to a plugin's constructor. Keep the references you need.
 struct plugin_context {
-    std::string_view name;       // the plugin's name, as in `plugin = "..."`
+    std::string_view name;       // the plugin's name: as in `plugin = "..."`, or its descriptor's when given by path
     const config_table& config;  // its table; read it all in the constructor
     logger& log;                 // prefixed with the plugin's name
     host_services& host;

@@ -41,7 +41,8 @@ struct http_response {
 
 class WARREN_SDK_VISIBLE http_app : public plugin_object {
 public:
-    // Whether this app serves `path` on the apex host ("/", "/api/...").
+    // Whether this app serves `path` on the apex host ("/", "/api/..."). Called
+    // on a network thread for every apex request: cheap, thread-safe, no I/O.
     virtual bool serves(std::string_view path) const noexcept = 0;
     virtual http_response handle(const http_request& request) noexcept = 0;
 };

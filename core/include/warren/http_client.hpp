@@ -28,7 +28,7 @@ struct http_client_request {
     std::vector<http_header> headers;  // Host, Content-Length, User-Agent are added
     std::string body;
     std::chrono::milliseconds timeout{10'000};   // the whole exchange
-    std::uint64_t max_response_bytes = 1u << 20;  // larger bodies fail the call
+    std::uint64_t max_response_bytes = 1u << 20;  // larger bodies fail the call (errc::unavailable)
 };
 
 struct http_client_response {

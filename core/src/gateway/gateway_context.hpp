@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include <warren/http_app.hpp>
 #include <warren/store.hpp>
 
 namespace boost::asio {
@@ -36,6 +37,7 @@ struct gateway_context {
     warren::store* store = nullptr;                // the [store] plugin
     boost::asio::thread_pool* blocking = nullptr;  // where store calls run (blocking_pool.hpp)
     audit_trail* audit = nullptr;                  // connects and rejections
+    http_app* dashboard = nullptr;                 // the [dashboard] plugin, if any
 
     // Filled in once listening: how the public reaches us, for the URLs we
     // hand out. From [server] public_url when set (behind a reverse proxy or

@@ -163,6 +163,7 @@ int run_gateway(const gateway_config& config) {
     ctx.blocking = &blocking;
     ctx.audit = &audit;
     ctx.request_log = request_log ? &*request_log : nullptr;
+    ctx.dashboard = plugins.dashboard.get();
     // Known keyed tunnels route (503 while offline) from the first request on.
     if (!sync_keyed_tunnels_now(ctx))
         throw std::runtime_error("the store cannot list keyed tunnels (see the warning above)");

@@ -255,6 +255,13 @@ net::awaitable<void> http_connection<Stream>::linger_close(const net::any_io_exe
 template <class Stream>
 net::awaitable<bool> http_connection<Stream>::serve_apex(http::request_parser& parser) {
     const request_head& head = parser.head();
+    const std::string_view path = std::string_view(head.target).substr(0, head.target.find('?'));
+    // The core's own pages first; the app may take everything else, "/" too.
+    const bool core_page = path == "/_health" || path == "/metrics" || path.starts_with("/_warren/");
+    if (!core_page && ctx_.dashboard && ctx_.dashboard->serves(path)) {
+        const bool keep = co_await serve_http_app(parser);
+        co_return keep;
+    }
     auto r = apex_response(ctx_, head);
     if (!r) {
         const bool keep = co_await respond_error(404, "not found", &parser, false);

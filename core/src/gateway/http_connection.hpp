@@ -53,6 +53,8 @@ private:
     boost::asio::awaitable<void> linger_close(const boost::asio::any_io_executor& strand);
 
     boost::asio::awaitable<bool> serve_apex(http::request_parser& parser);
+    // Hands an apex request to the [dashboard] app (on the blocking pool).
+    boost::asio::awaitable<bool> serve_http_app(http::request_parser& parser);
     boost::asio::awaitable<bool> proxy(http::request_parser& parser, const std::shared_ptr<tunnel>& t);
     boost::asio::awaitable<void> pump_request(http::request_parser& parser,
                                               std::shared_ptr<proto::mux_stream> s, exchange& x);

@@ -25,8 +25,10 @@ std::string serialize(const simple_response& r) {
     h.status = r.status;
     h.headers.push_back({"Content-Type", r.content_type});
     h.headers.push_back({"Content-Length", std::to_string(r.body.size())});
-    h.headers.push_back({"Cache-Control", "no-store"});
-    h.headers.push_back({"X-Content-Type-Options", "nosniff"});
+    // Safe defaults an application's own response may replace.
+    if (!find_header(r.extra_headers, "cache-control")) h.headers.push_back({"Cache-Control", "no-store"});
+    if (!find_header(r.extra_headers, "x-content-type-options"))
+        h.headers.push_back({"X-Content-Type-Options", "nosniff"});
     for (const auto& f : r.extra_headers) h.headers.push_back(f);
     if (r.close) h.headers.push_back({"Connection", "close"});
     std::string out = http::serialize_head(h);

@@ -12,7 +12,7 @@ struct simple_response {
     unsigned status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
-    header_list extra_headers;  // e.g. Retry-After
+    header_list extra_headers;  // e.g. Retry-After; may replace Cache-Control and X-Content-Type-Options
     bool close = false;         // adds Connection: close
     bool head_only = false;     // answer to HEAD: headers without the body
 };
