@@ -41,6 +41,11 @@ Next, in another terminal:
      it prints: Forwarding http://<name>.$domain:$port -> http://127.0.0.1:3000
   3. curl http://<name>.$domain:$port/
 
+A name that never changes (a keyed tunnel), while the gateway runs:
+  ${gateway#"$PWD"/} --config ${config#"$PWD"/} tunnels create hooks
+  ${gateway#"$PWD"/} --config ${config#"$PWD"/} keys issue hooks     (prints the key once)
+  ${client#"$PWD"/} http 3000 --token <key>
+
 MSG
 
 exec "$gateway" --config "$config" "$@"
