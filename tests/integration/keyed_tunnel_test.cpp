@@ -21,23 +21,6 @@ std::string admin(const gateway_process& gw, std::vector<std::string> args) {
   return r.stdout_text;
 }
 
-// `keys issue NAME`: the key it prints once.
-std::string issue_key(const gateway_process& gw, const std::string& tunnel) {
-  const std::string out = admin(gw, {"keys", "issue", tunnel});
-  std::smatch m;
-  if (!std::regex_search(out, m, std::regex(R"(wk_[A-Za-z0-9_-]{43})")))
-    throw std::runtime_error("no key in: " + out);
-  return m[0];
-}
-
-// A tunnel connect as curl can make one (the upgrade request, with the key
-// as a bearer token): the status and the one-line reason of a refusal.
-curl_result connect_with_key(const gateway_process& gw, const std::string& key) {
-  return run_curl({"-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
-                   "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: warren.v1",
-                   "-H", "Authorization: Bearer " + key, "--max-time", "2", gw.url() + "/_warren/connect"});
-}
-
 // The client, run to its exit (it stops on 401/403).
 command_result run_client_to_exit(const gateway_process& gw, const origin_process& origin,
                                   std::vector<std::string> extra) {
@@ -51,7 +34,7 @@ TEST(keyed_tunnels, a_key_opens_its_tunnel_by_name) {
   auto origin = start_origin();
   auto gw = start_gateway(dir);
   EXPECT_NE(admin(gw, {"tunnels", "create", "myapp"}).find("created tunnel myapp"), std::string::npos);
-  const std::string key = issue_key(gw, "myapp");
+  const std::string key = issue_api_key(gw, "myapp");
 
   auto client = start_client(gw.port, origin.port, {"--token", key});
   EXPECT_EQ(client.name, "myapp");
@@ -92,7 +75,7 @@ TEST(keyed_tunnels, wrong_revoked_and_rotated_keys) {
   temp_dir dir;
   auto gw = start_gateway(dir);
   admin(gw, {"tunnels", "create", "hooks"});
-  const std::string first = issue_key(gw, "hooks");
+  const std::string first = issue_api_key(gw, "hooks");
 
   auto wrong = connect_with_key(gw, "wk_" + std::string(43, 'A'));
   EXPECT_EQ(wrong.status, 401);
@@ -101,7 +84,7 @@ TEST(keyed_tunnels, wrong_revoked_and_rotated_keys) {
   EXPECT_EQ(malformed.status, 401);
 
   // Rotation: the new key works, the old one no longer does.
-  const std::string second = issue_key(gw, "hooks");
+  const std::string second = issue_api_key(gw, "hooks");
   EXPECT_EQ(connect_with_key(gw, first).status, 401);
   EXPECT_EQ(connect_with_key(gw, second).status, 101);
 
@@ -128,8 +111,7 @@ TEST(keyed_tunnels, connecting_again_with_the_same_key_replaces_the_earlier_sess
   temp_dir dir;
   auto origin = start_origin();
   auto gw = start_gateway(dir);
-  admin(gw, {"tunnels", "create", "solo"});
-  const std::string key = issue_key(gw, "solo");
+  const std::string key = make_keyed_tunnel(gw, "solo");
   auto a = start_client(gw.port, origin.port, {"--token", key});
   auto b = start_client(gw.port, origin.port, {"--token", key});
   EXPECT_EQ(b.name, "solo");
@@ -145,8 +127,7 @@ TEST(keyed_tunnels, keys_are_mandatory_when_anonymous_tunnels_are_off) {
   const auto r = run_client_to_exit(gw, origin, {});
   EXPECT_NE((r.stdout_text + r.stderr_text).find("requires an API key"), std::string::npos)
       << r.stdout_text << r.stderr_text;
-  admin(gw, {"tunnels", "create", "only"});
-  auto client = start_client(gw.port, origin.port, {"--token", issue_key(gw, "only")});
+  auto client = start_client(gw.port, origin.port, {"--token", make_keyed_tunnel(gw, "only")});
   EXPECT_EQ(run_curl({client.url + "/echo"}).status, 200);
 }
 
@@ -173,8 +154,7 @@ TEST(keyed_tunnels, revoking_the_key_disconnects_its_live_session) {
   temp_dir dir;
   auto origin = start_origin();
   auto gw = start_gateway(dir);
-  admin(gw, {"tunnels", "create", "cut"});
-  auto client = start_client(gw.port, origin.port, {"--token", issue_key(gw, "cut")});
+  auto client = start_client(gw.port, origin.port, {"--token", make_keyed_tunnel(gw, "cut")});
   admin(gw, {"keys", "revoke", "cut"});
   EXPECT_TRUE(client.proc.wait_for_output(std::regex("its API key was revoked; stopping"), 15s));
 }
@@ -205,8 +185,7 @@ TEST(keyed_tunnels, the_audit_log_records_every_change_and_connect) {
   temp_dir dir;
   auto origin = start_origin();
   auto gw = start_gateway(dir);
-  admin(gw, {"tunnels", "create", "audited"});
-  const std::string key = issue_key(gw, "audited");
+  const std::string key = make_keyed_tunnel(gw, "audited");
   {
     auto client = start_client(gw.port, origin.port, {"--token", key});
     client.proc.stop();

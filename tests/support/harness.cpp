@@ -206,6 +206,26 @@ command_result run_gateway_admin(const std::filesystem::path& config_file, std::
   return run_command(argv, 60s);
 }
 
+std::string issue_api_key(const gateway_process& gw, const std::string& tunnel) {
+  const auto r = run_gateway_admin(gw.config_file, {"keys", "issue", tunnel});
+  std::smatch m;
+  if (r.exit_code != 0 || !std::regex_search(r.stdout_text, m, std::regex(R"(wk_[A-Za-z0-9_-]{43})")))
+    throw std::runtime_error("keys issue " + tunnel + " failed: " + r.stdout_text + r.stderr_text);
+  return m[0];
+}
+
+std::string make_keyed_tunnel(const gateway_process& gw, const std::string& name) {
+  const auto r = run_gateway_admin(gw.config_file, {"tunnels", "create", name});
+  if (r.exit_code != 0) throw std::runtime_error("tunnels create " + name + " failed: " + r.stderr_text);
+  return issue_api_key(gw, name);
+}
+
+curl_result connect_with_key(const gateway_process& gw, const std::string& key) {
+  return run_curl({"-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+                   "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: warren.v1",
+                   "-H", "Authorization: Bearer " + key, "--max-time", "2", gw.url() + "/_warren/connect"});
+}
+
 curl_result run_curl(std::vector<std::string> args, std::chrono::milliseconds timeout) {
   const temp_dir files;
   const auto headers = files.path() / "headers";

@@ -206,6 +206,20 @@ curl_result run_curl(std::vector<std::string> args, std::chrono::milliseconds ti
 // line; search `headers` directly for those.
 std::vector<std::string> header_values(const std::string& headers, std::string_view name);
 
+// ---- keyed tunnels ----
+
+// `keys issue NAME` with the gateway's config: the API key it prints once.
+// Throws std::runtime_error (with the command's output) if it fails.
+std::string issue_api_key(const gateway_process& gw, const std::string& tunnel);
+// `tunnels create NAME`, then issue_api_key.
+std::string make_keyed_tunnel(const gateway_process& gw, const std::string& name);
+
+// A tunnel connect as curl can make one: the WebSocket upgrade to
+// /_warren/connect with `key` as a bearer token (no hello follows). The
+// status is 101 when admitted (curl then gives up after 2 s), else the
+// refusal with its one-line reason in the body.
+curl_result connect_with_key(const gateway_process& gw, const std::string& key);
+
 // ---- polling ----
 
 // Calls `pred` every `step` until it returns true (then true) or `timeout`
