@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 
 namespace warren::test {
@@ -127,6 +128,27 @@ TEST(RequestLog, LogFileRecordsEachTunnelRequestWithoutSecrets) {
   const std::string all = text_of(log);
   EXPECT_EQ(all.find("secret"), std::string::npos) << all;
   EXPECT_EQ(all.find('?'), std::string::npos) << all;
+}
+
+TEST(RequestLog, RequestsForOfflineAndUnknownTunnelsAreLogged) {
+  temp_dir dir;
+  auto gw = start_gateway(dir, "[[request_log]]\nplugin = \"log-file\"\npath = \"requests.log\"\n");
+  make_keyed_tunnel(gw, "hooks");
+  // A webhook to a keyed tunnel whose client is offline (503 once the
+  // gateway has seen the tunnel), and one to a name nobody holds (404).
+  ASSERT_TRUE(wait_until([&] { return run_curl({gw.tunnel_url("hooks") + "/push?sig=x"}).status == 503; }, 10s));
+  ASSERT_EQ(run_curl({gw.tunnel_url("nobody") + "/"}).status, 404);
+  const fs::path log = dir.path() / "requests.log";
+  std::string text;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        text = text_of(log);
+        return text.find("\"tunnel\":\"nobody\"") != std::string::npos;
+      },
+      10s))
+      << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(\"tunnel\":\"hooks\".*\"path\":\"/push\".*\"status\":503)"))) << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(\"tunnel\":\"nobody\".*\"status\":404)"))) << text;
 }
 
 TEST(RequestLog, SlowSinkDropsAndCountsWithoutSlowingTraffic) {

@@ -65,6 +65,11 @@ private:
                                                   response_head head, std::uint8_t flags);
     boost::asio::awaitable<void> pump_upgraded(std::shared_ptr<proto::mux_stream> s, exchange& x);
     boost::asio::awaitable<void> connect_tunnel(http::request_parser& parser);
+    // Hands the [[request_log]] sinks a record of a finished request to `tunnel`.
+    void submit_request_record(const request_head& head, std::string_view tunnel,
+                               std::chrono::system_clock::time_point started_at,
+                               std::chrono::steady_clock::time_point started, unsigned status,
+                               std::uint64_t bytes_in, std::uint64_t bytes_out);
     // Records "last seen" of a keyed tunnel (no-op for an empty name).
     void touch_keyed_tunnel(const std::string& name);
 

@@ -77,7 +77,7 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
                                                     const std::shared_ptr<tunnel>& t) {
     using namespace net::experimental::awaitable_operators;
     const auto started = std::chrono::steady_clock::now();
-    const auto started_at = ctx_.request_log ? std::chrono::system_clock::now() : std::chrono::system_clock::time_point{};
+    const auto started_at = std::chrono::system_clock::now();
     exchange x;
     x.strand = co_await net::this_coro::executor;
     request_head head = parser.head();
@@ -92,20 +92,7 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
     const auto max_body = ctx_.config.tunnels.max_body_bytes;
     // Every request that reached a tunnel gets a record, whoever answered it.
     const auto log_request = [&](unsigned status) {
-        if (!ctx_.request_log) return;
-        request_record r;
-        r.started = started_at;
-        r.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-        r.tunnel = t->name();
-        r.method = head.method;
-        r.path = head.target.substr(0, head.target.find('?'));  // query strings carry signatures and tokens
-        r.host = x.public_host;
-        r.client_ip = client_ip_;
-        r.status = static_cast<int>(status);
-        r.bytes_in = x.bytes_in;
-        r.bytes_out = x.bytes_out;
-        r.user_agent = find_header(head.headers, "user-agent").value_or("");
-        ctx_.request_log->submit(std::move(r));
+        submit_request_record(head, t->name(), started_at, started, status, x.bytes_in, x.bytes_out);
     };
     // g++ 12 miscompiles some `co_return co_await` forms: results go through locals.
     if (max_body && length && *length > max_body) {
@@ -158,6 +145,27 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
     spdlog::debug("{} {} {} {} {:.1f}ms", t->name(), head.method, head.target.substr(0, head.target.find('?')),
                   x.status, seconds * 1000);
     co_return x.keep_alive && x.request_done && x.response_done && !x.public_gone && !ctx_.draining;
+}
+
+template <class Stream>
+void http_connection<Stream>::submit_request_record(const request_head& head, std::string_view tunnel,
+                                                    std::chrono::system_clock::time_point started_at,
+                                                    std::chrono::steady_clock::time_point started, unsigned status,
+                                                    std::uint64_t bytes_in, std::uint64_t bytes_out) {
+    if (!ctx_.request_log) return;
+    request_record r;
+    r.started = started_at;
+    r.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    r.tunnel = tunnel;
+    r.method = head.method;
+    r.path = head.target.substr(0, head.target.find('?'));  // query strings carry signatures and tokens
+    r.host = find_header(head.headers, "host").value_or("");
+    r.client_ip = client_ip_;
+    r.status = static_cast<int>(status);
+    r.bytes_in = bytes_in;
+    r.bytes_out = bytes_out;
+    r.user_agent = find_header(head.headers, "user-agent").value_or("");
+    ctx_.request_log->submit(std::move(r));
 }
 
 template <class Stream>
