@@ -59,23 +59,6 @@ std::pair<int, int> line_and_column(std::string_view origin) {
     return out;
 }
 
-// The keys the plugin asked for, present in its table or not: what a typo
-// was meant to be. config_table does not list them yet (see read_keys() in
-// the SDK change proposed with this loader); until it does, the keys it read
-// that are in the table are the best candidates there are.
-template <class Table>
-std::vector<std::string> asked_keys(const Table& settings) {
-    if constexpr (requires { settings.read_keys(); }) {
-        return settings.read_keys();
-    } else {
-        const auto unread = settings.unread_keys();
-        std::vector<std::string> read;
-        for (const auto& [key, entry] : settings.entries())
-            if (std::find(unread.begin(), unread.end(), key) == unread.end()) read.push_back(key);
-        return read;
-    }
-}
-
 // A key nobody read is a typo or a setting of another plugin: refused like an
 // unknown key of the core, the first one in the file named.
 void check_every_key_was_read(const config_table& settings) {
@@ -86,7 +69,7 @@ void check_every_key_was_read(const config_table& settings) {
         *std::min_element(unread.begin(), unread.end(), [&](const auto& a, const auto& b) {
             return line_and_column(entries.at(a).origin) < line_and_column(entries.at(b).origin);
         });
-    const auto asked = asked_keys(settings);
+    const auto asked = settings.read_keys();
     const std::vector<std::string_view> known(asked.begin(), asked.end());
     const auto nearest = nearest_name(first, known);
     const auto problem = nearest.empty() ? std::string("unknown key")
