@@ -20,6 +20,7 @@ class thread_pool;
 namespace warren {
 
 class audit_trail;
+class request_log_dispatcher;
 
 struct gateway_context {
     gateway_context(const gateway_config& c, metrics_registry& m)
@@ -31,12 +32,12 @@ struct gateway_context {
     std::atomic<bool> draining{false};
     std::atomic<std::int64_t> active_requests{0};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    class request_log_dispatcher* request_log = nullptr;  // null without [[request_log]] sinks
 
     // Set by run_gateway before listening; they outlive every connection.
     warren::store* store = nullptr;                // the [store] plugin
     boost::asio::thread_pool* blocking = nullptr;  // where store calls run (blocking_pool.hpp)
     audit_trail* audit = nullptr;                  // connects and rejections
+    request_log_dispatcher* request_log = nullptr;  // null without [[request_log]] sinks
     http_app* dashboard = nullptr;                 // the [dashboard] plugin, if any
 
     // Filled in once listening: how the public reaches us, for the URLs we
