@@ -131,7 +131,10 @@ std::string default_gateway_toml() {
 std::string gateway_toml(std::string_view extra_toml) {
   if (extra_toml.empty()) return default_gateway_toml();
   auto merged = parse_toml(default_gateway_toml(), "the default gateway config");
-  merge_toml(merged, parse_toml(extra_toml, "extra_toml"));
+  auto extra = parse_toml(extra_toml, "extra_toml");
+  // Another store plugin has other keys: its [store] replaces the default one.
+  if (extra.contains("store")) merged.erase("store");
+  merge_toml(merged, extra);
   std::ostringstream out;
   out << merged << '\n';
   return out.str();

@@ -151,7 +151,8 @@ std::string gateway_toml(std::string_view extra_toml);
 
 // Writes DIR/gateway.toml = default_gateway_toml() deep-merged with
 // extra_toml (so "[server]\nmax_body_bytes = 10" adds to the [server] table
-// and a key given again overrides the default), runs
+// and a key given again overrides the default; a [store] table replaces the
+// default store-sqlite one whole), runs
 // `warren-gateway --config FILE` + extra_args with DIR as working directory,
 // and waits for `listening on (https?)://127.0.0.1:(\d+)`.
 gateway_process start_gateway(const temp_dir& dir, std::string extra_toml = "",
