@@ -149,6 +149,8 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
             refuse(503, "API keys cannot be checked right now (the store is unavailable); retry shortly");
         }
     }
+    if (!refusal_status && ctx_.draining)  // it may have begun while the key was checked
+        refuse(503, "the gateway is draining; reconnect shortly");
     if (key && !c.wanted_name.empty() && c.wanted_name != key->tunnel.name)
         refuse(403, "this API key is for tunnel \"" + key->tunnel.name + "\", not \"" + c.wanted_name +
                         "\"; leave out --name");
