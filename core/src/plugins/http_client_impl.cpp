@@ -13,6 +13,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <charconv>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <warren/config_table.hpp>
@@ -29,8 +30,53 @@ namespace urls = boost::urls;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
+namespace {
+
+// The TLS client context, made on the first https call: loading the system
+// trust store costs about a megabyte that a gateway whose plugins never call
+// out over HTTPS need not pay. A configured ca_file is loaded at start, so
+// that a bad one stops the start.
+class lazy_tls_context {
+public:
+    explicit lazy_tls_context(std::filesystem::path ca_file) : ca_file_(std::move(ca_file)) {
+        if (!ca_file_.empty()) get();
+    }
+
+    // Throws config_error if ca_file cannot be loaded (only ever at start).
+    ssl::context& get() {
+        std::call_once(once_, [this] { make(); });
+        return *context_;
+    }
+
+private:
+    void make() {
+        ssl::context c(ssl::context::tls_client);
+        SSL_CTX_set_min_proto_version(c.native_handle(), TLS1_2_VERSION);
+        c.set_verify_mode(ssl::verify_peer);
+        // A machine without a system store (a bare container) still trusts
+        // ca_file; verification fails closed either way.
+        error_code no_system_store;
+        c.set_default_verify_paths(no_system_store);
+        if (!ca_file_.empty()) {
+            error_code ec;
+            c.load_verify_file(ca_file_.string(), ec);
+            if (ec)
+                throw config_error(
+                    concat({"[plugins] ca_file: cannot load ", ca_file_.string(), ": ", ec.message()}));
+        }
+        context_.emplace(std::move(c));
+    }
+
+    std::filesystem::path ca_file_;
+    std::once_flag once_;
+    std::optional<ssl::context> context_;
+};
+
+}  // namespace
+
 struct http_client_impl::tls_settings {
-    ssl::context context{ssl::context::tls_client};
+    explicit tls_settings(const std::filesystem::path& ca_file) : context(ca_file) {}
+    lazy_tls_context context;
 };
 
 namespace {
@@ -142,7 +188,7 @@ result<request_message> make_message(const http_client_request& in, const endpoi
 // caller request.timeout at most, however the server dawdles.
 class exchange {
 public:
-    exchange(const http_client_request& request, const endpoint_url& url, ssl::context& tls)
+    exchange(const http_client_request& request, const endpoint_url& url, lazy_tls_context& tls)
         : request_(request),
           url_(url),
           tls_(tls),
@@ -157,7 +203,7 @@ public:
             if (auto ec = connect(socket, endpoints)) return failed("connect", ec);
             return talk(socket, socket, message);
         }
-        ssl::stream<tcp::socket> stream(io_, tls_);
+        ssl::stream<tcp::socket> stream(io_, tls_.get());
         if (auto ec = connect(stream.next_layer(), endpoints)) return failed("connect", ec);
         if (auto problem = handshake(stream)) return *problem;
         return talk(stream, stream.next_layer(), message);
@@ -275,7 +321,7 @@ private:
 
     const http_client_request& request_;
     const endpoint_url& url_;
-    ssl::context& tls_;
+    lazy_tls_context& tls_;
     const std::chrono::steady_clock::time_point deadline_;
     const std::string where_;  // "POST https://api.example.com": no path, it may hold a secret
     net::io_context io_{1};
@@ -284,21 +330,7 @@ private:
 }  // namespace
 
 http_client_impl::http_client_impl(const std::filesystem::path& ca_file)
-    : tls_(std::make_unique<tls_settings>()) {
-    auto& context = tls_->context;
-    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
-    context.set_verify_mode(ssl::verify_peer);
-    // A machine without a system store (a bare container) still trusts
-    // ca_file; verification fails closed either way.
-    error_code no_system_store;
-    context.set_default_verify_paths(no_system_store);
-    if (ca_file.empty()) return;
-    error_code ec;
-    context.load_verify_file(ca_file.string(), ec);
-    if (ec)
-        throw config_error(
-            concat({"[plugins] ca_file: cannot load ", ca_file.string(), ": ", ec.message()}));
-}
+    : tls_(std::make_unique<tls_settings>(ca_file)) {}
 
 http_client_impl::~http_client_impl() = default;
 
