@@ -10,6 +10,11 @@ RESULTS.tsv has one measurement per line, tab-separated, first field the kind:
   wrk   TEST TARGET CONNS JSON    (JSON printed by bench/wrk_report.lua; one line
                                    per round, the report shows the median)
   big   DIR TARGET SECONDS BYTES  (one curl transfer, DIR down or up)
+  connect STORE MODE JSON         (JSON printed by warren-bench-connect: one
+                                   connect loop, MODE anonymous or keyed; one
+                                   line per round, the report shows the median)
+  audit STORE CONNECTS DROPPED FAILED   (the store gateway's counters afterwards)
+  skip  WHAT REASON               (a part deliberately not measured)
   fail  KIND A B C REASON         (a measurement that did not complete)
 Standard library only. Goals are reported, never asserted: the exit status is
 0 whatever the figures.
@@ -22,12 +27,15 @@ import statistics
 import sys
 
 TARGETS = ("direct", "nginx", "tunnel")
+STORES = (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
+CONNECT_MODES = ("anonymous", "keyed")
 MB = 1_000_000  # throughput and memory in MB are 10^6 bytes
 KIB = 1024
 
 
 def load(path):
-    data = {"info": {}, "rss": {}, "peak": {}, "wrk": {}, "big": {}, "fail": [], "exit": []}
+    data = {"info": {}, "rss": {}, "peak": {}, "wrk": {}, "big": {}, "fail": [], "exit": [], "connect": {},
+            "audit": {}, "skip": {}}
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
@@ -43,6 +51,12 @@ def load(path):
                 data["wrk"].setdefault((parts[1], parts[2], int(parts[3])), []).append(json.loads(parts[4]))
             elif kind == "big":
                 data["big"][(parts[1], parts[2])] = (float(parts[3]), int(parts[4]))
+            elif kind == "connect":
+                data["connect"].setdefault((parts[1], parts[2]), []).append(json.loads(parts[3]))
+            elif kind == "audit":
+                data["audit"][parts[1]] = tuple(parts[2:5])
+            elif kind == "skip":
+                data["skip"][parts[1]] = parts[2]
             elif kind == "exit":
                 data["exit"].append((parts[1], parts[2]))
             elif kind == "fail":
@@ -151,6 +165,117 @@ class Report:
         if test and self.errors(test, target, conns):
             return f"{text} (⚠ {self.errors(test, target, conns)} errors)"
         return text
+
+    # ---- keyed tunnels: connects per store, keyed vs anonymous requests
+    def connect_runs(self, store, mode):
+        return [c for c in self.d["connect"].get((store, mode), []) if c.get("connects", 0) > 0]
+
+    def connect_median(self, store, mode, key):
+        runs = self.connect_runs(store, mode)
+        return statistics.median(c[key] for c in runs) if runs else None
+
+    def connect_spread(self, store, mode):
+        v = [c["per_second"] for c in self.connect_runs(store, mode)]
+        return (min(v), max(v)) if len(v) > 1 else None
+
+    def connect_failures(self, store, mode):
+        runs = self.d["connect"].get((store, mode), [])
+        failures = sum(c.get("failures", 0) for c in runs)
+        reasons = {}
+        for c in runs:
+            for why, n in c.get("errors", {}).items():
+                reasons[why] = reasons.get(why, 0) + n
+        return failures, sum(c.get("close_errors", 0) for c in runs), reasons
+
+    def store_missing(self, store):
+        """Why a store has no connect figures, or None when it has some."""
+        if any(self.connect_runs(store, m) for m in CONNECT_MODES):
+            return None
+        if store in self.d["skip"]:
+            return "not measured: " + self.d["skip"][store]
+        if "store" in self.d["skip"]:
+            return "not measured: " + self.d["skip"]["store"]
+        for f in self.d["fail"]:
+            if f[0] == "store" and f[1] == store:
+                return "failed: " + (f[4] if len(f) > 4 else "")
+        return "not measured"
+
+    def connect_table(self):
+        rows = []
+        for store, label in STORES:
+            missing = self.store_missing(store)
+            if missing:
+                rows.append([label, "—", missing.replace("|", "/"), "", "", "", "", ""])
+                continue
+            rate = {m: self.connect_median(store, m, "per_second") for m in CONNECT_MODES}
+            for mode in CONNECT_MODES:
+                failures, close_errors, _ = self.connect_failures(store, mode)
+                n = sum(c.get("connects", 0) for c in self.d["connect"].get((store, mode), []))
+                mark = f"{failures:,}" + (f" (+{close_errors:,} unclean closes)" if close_errors else "")
+                rows.append([label, mode, fmt_int(rate[mode]),
+                             fmt_int(self.connect_median(store, mode, "p50_us")),
+                             fmt_int(self.connect_median(store, mode, "p99_us")),
+                             f"{n:,}", mark,
+                             fmt_ratio(ratio(rate["keyed"], rate["anonymous"])) if mode == "keyed" else ""])
+        return table(("Store", "Connect", "connects/s", "p50 (µs)", "p99 (µs)", "connects made", "failures",
+                      "keyed/anonymous"), rows)
+
+    def connect_spread_table(self):
+        rows = []
+        for store, label in STORES:
+            if self.store_missing(store):
+                continue
+            cells = []
+            for mode in CONNECT_MODES:
+                sp = self.connect_spread(store, mode)
+                cells.append("—" if sp is None else f"{sp[0]:,.0f} – {sp[1]:,.0f}")
+            rows.append([label] + cells)
+        return table(("Store", "anonymous connects/s", "keyed connects/s"), rows) if rows else ""
+
+    STORE_TARGETS = ("anonymous", "keyed", "control")
+
+    def store_verdict(self):
+        """Keyed vs anonymous req/s: the same within noise, or not. The noise
+        is what separates two anonymous tunnels (the control) and the rounds
+        of one tunnel."""
+        c = int(self.info.get("store_connections", "50"))
+        a, k, ctl = (self.rps("store", t, c) for t in self.STORE_TARGETS)
+        if a is None or k is None:
+            return None
+        diff = (k - a) / a
+        parts = [f"keyed − anonymous = {diff * 100:+.1f}%"]
+        noise = []
+        if ctl is not None:
+            control = (ctl - a) / a
+            noise.append(abs(control))
+            parts.append(f"control − anonymous = {control * 100:+.1f}% (two anonymous tunnels, alike by construction)")
+        spreads = [sp for sp in (self.spread("store", t, c) for t in self.STORE_TARGETS) if sp]
+        if spreads:
+            worst = max((hi - lo) / statistics.mean((hi, lo)) for lo, hi in spreads)
+            noise.append(worst)
+            parts.append(f"the rounds of one tunnel differ by up to {worst * 100:.1f}%")
+        if not noise:
+            return "; ".join(parts) + " (one round and no control, so no measure of the noise)"
+        same = abs(diff) <= max(max(noise), 0.05)
+        return "; ".join(parts) + ": " + ("**the same within noise**" if same else "**a difference beyond the noise**")
+
+    def store_rps_table(self):
+        c = int(self.info.get("store_connections", "50"))
+        ts = self.STORE_TARGETS
+        v = {t: self.rps("store", t, c) for t in ts}
+        p50 = {t: self.median("store", t, c, lambda w: w["latency_us"]["p50"]) for t in ts}
+        p99 = {t: self.median("store", t, c, lambda w: w["latency_us"]["p99"]) for t in ts}
+        rows = [["requests/s"] + [self.cell(v[t], fmt_int(v[t]), "store", t, c) for t in ts]
+                + [fmt_ratio(ratio(v["keyed"], v["anonymous"])), fmt_ratio(ratio(v["control"], v["anonymous"]))]]
+        for name, d in (("latency p50 (µs)", p50), ("latency p99 (µs)", p99)):
+            rows.append([name] + [fmt_int(d[t]) for t in ts]
+                        + [fmt_ratio(ratio(d["keyed"], d["anonymous"])), fmt_ratio(ratio(d["control"], d["anonymous"]))])
+        sp = {t: self.spread("store", t, c) for t in ts}
+        if any(sp.values()):
+            rows.append(["requests/s, lowest – highest round"]
+                        + ["—" if sp[t] is None else f"{sp[t][0]:,.0f} – {sp[t][1]:,.0f}" for t in ts] + ["", ""])
+        return table(("", "anonymous tunnel", "keyed tunnel", "control (a 2nd anonymous tunnel)", "keyed/anonymous",
+                      "control/anonymous"), rows)
 
     # ---- goals
     def goals(self):
@@ -303,6 +428,98 @@ class Report:
                       "tunnel/direct", "tunnel/nginx", "goal"), rows)
 
 
+def render_keyed(w, rep, data, info):
+    """The keyed-tunnel sections: connects per second per store, and
+    requests through a keyed tunnel against an anonymous one."""
+    w("## Keyed tunnels: connects per second, by store\n")
+    if "store" in data["skip"]:
+        w(f"Not measured: {data['skip']['store']}.\n")
+        return
+    n_rounds = int(info.get("connect_rounds", "1"))
+    w(f"A connect is what a `warren` client does when it starts: TCP connect, WebSocket upgrade to "
+      f"`/_warren/connect`, the JSON hello, and the gateway's JSON ready; then a clean WebSocket close. "
+      f"`warren-bench-connect` (bench/connect_bench.cpp, one thread) runs {info.get('connectors', '?')} such "
+      f"connect/disconnect loops at once against a gateway of its own, until {int(info.get('connects', '0')):,} "
+      f"attempts or {info.get('connect_seconds', '?')} s, whichever comes first; "
+      + ("one loop per figure" if n_rounds == 1 else f"{n_rounds} loops per figure, interleaved over stores and "
+         "modes, the median shown")
+      + ". connects/s counts full connect/disconnect cycles; p50/p99 is the connect alone, from the TCP "
+      "connect to the parsed ready (what a client waits before its tunnel serves).\n")
+    w("- **anonymous**: no key, a random name each time; the reference. The store still gets two audit rows "
+      "(connect, disconnect), written asynchronously on the gateway's blocking pool.")
+    w("- **keyed**: an API key of a keyed tunnel, one tunnel per connector (a second session of the same key "
+      "would replace the first). Before the upgrade the gateway looks the key up in the store "
+      "(a read by key prefix, then a constant-time hash compare) on its blocking pool, and waits for it; "
+      "afterwards it writes the audit rows and the tunnel's \"last seen\" asynchronously.")
+    w("- **SQLite**: the `store-sqlite` plugin on a file in the run's temp dir (WAL, `synchronous = NORMAL`). "
+      "**PostgreSQL**: `store-postgres` (pool of 4 connections) on a throwaway PostgreSQL 15 cluster started by "
+      "`scripts/test-postgres.sh` on loopback, durability off (`fsync = off`, `synchronous_commit = off`). "
+      f"The database server runs on the same {info.get('nproc', '?')} cores as everything else, so it competes "
+      "with the gateway and the load generator for CPU.")
+    if int(info.get("warmup", "0") or 0) > 0:
+        w("- Before the figures, each gateway gets a short unreported loop of each kind (at most 200 connects) so "
+          "that first-use costs are not measured.")
+    w("")
+    w(rep.connect_table() + "\n")
+    spread = rep.connect_spread_table() if n_rounds > 1 else ""
+    if spread:
+        w("Lowest and highest connects/s over the rounds:\n")
+        w(spread + "\n")
+    ratios = []
+    for store, label in STORES:
+        a = rep.connect_median(store, "anonymous", "per_second")
+        k = rep.connect_median(store, "keyed", "per_second")
+        if a and k:
+            ratios.append(f"on {label} a keyed connect runs at {k / a:.2f}× the anonymous rate "
+                          f"(p50 {fmt_delta(rep.connect_median(store, 'keyed', 'p50_us') - rep.connect_median(store, 'anonymous', 'p50_us'))})")
+    kp = rep.connect_median("postgres", "keyed", "per_second")
+    ks = rep.connect_median("sqlite", "keyed", "per_second")
+    if kp and ks:
+        ratios.append(f"keyed connects on PostgreSQL run at {kp / ks:.2f}× the SQLite rate")
+    if ratios:
+        w("In short: " + "; ".join(ratios) + ".\n")
+    for store, label in STORES:
+        failures_text = []
+        for mode in CONNECT_MODES:
+            _, _, reasons = rep.connect_failures(store, mode)
+            for why, n in sorted(reasons.items(), key=lambda x: -x[1])[:3]:
+                failures_text.append(f"{label} {mode}: {n:,}× `{why}`")
+        if failures_text:
+            w("Failed connects, most frequent reasons: " + "; ".join(failures_text) + ".\n")
+    audit_lines = []
+    for store, label in STORES:
+        if store in data["audit"]:
+            total, dropped, failed = data["audit"][store]
+            audit_lines.append(f"{label}: {float(total):,.0f} sessions accepted in all (warm-up included), "
+                               f"{float(dropped):,.0f} audit rows dropped, {float(failed):,.0f} failed to write")
+    if audit_lines:
+        w("The gateways' own counters afterwards (`warren_tunnel_connects_total`, `warren_audit_dropped_total`, "
+          "`warren_audit_failed_total`): " + "; ".join(audit_lines) + ". Dropped rows would mean the store could not "
+          "keep up with the audit log at this rate.\n")
+
+    c = info.get("store_connections", "50")
+    w("## Keyed tunnels: requests through a keyed tunnel and an anonymous one\n")
+    if all(rep.rps("store", t, int(c)) is None for t in Report.STORE_TARGETS):
+        why = rep.store_missing("sqlite") or "not measured"
+        w(f"{why[0].upper() + why[1:]}.\n")
+        return
+    n_rounds = int(info.get("rounds", "1"))
+    runs = "one run" if n_rounds == 1 else f"{n_rounds} runs"
+    w(f"Same method as the small-body runs (`GET /bytes/64`, wrk at {c} connections, {runs} of "
+      f"{info.get('duration', '?')} s per figure, interleaved, the order reversed every other round"
+      + (", median shown" if n_rounds > 1 else "") + "), through three tunnels of the SQLite gateway, each with "
+      "its own `warren` client: one connected with an API key, two anonymous. The store is consulted when a "
+      "client connects, never per request (a keyed tunnel's name lives in the gateway's in-memory registry like "
+      "an anonymous one's), so keyed and anonymous should not differ. The second anonymous tunnel is the "
+      "control: it differs from the first in nothing but its process, so the gap between those two is the "
+      "noise of this machine. Not comparable with the small-body table above, which ran with one client "
+      "on a gateway of its own.\n")
+    w(rep.store_rps_table() + "\n")
+    verdict = rep.store_verdict()
+    if verdict:
+        w(verdict[0].upper() + verdict[1:] + ".\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("results")
@@ -342,7 +559,19 @@ def main():
     w(f"- Everything runs on this one machine over loopback (127.0.0.1): wrk/curl, the origin "
       f"({info.get('origin_threads', '?')} threads), nginx, the gateway and the client share its "
       f"{info.get('nproc', '?')} cores, so the figures include their competition for CPU.")
-    w(f"- Targets measured: {info.get('targets', '?')}\n")
+    try:
+        busy = int(info.get("nproc", "0")) <= 4 or float(info.get("load_start", "0").split()[0]) > 1
+    except ValueError:
+        busy = False
+    if busy:
+        w("- With this few cores (or this load at the start), a burst of other work on the machine moves the "
+          "figures by tens of percent from one run to the next: read the ratios between targets measured in "
+          "the same run, and the lowest – highest tables, rather than the absolute values.")
+    w(f"- Targets measured: {info.get('targets', '?')}"
+      + (f"; keyed-tunnel figures on {info['postgres']} too" if "postgres" in info else ""))
+    for what, why in data["skip"].items():
+        w(f"- Not measured: {'PostgreSQL store' if what == 'postgres' else 'keyed-tunnel figures'} — {why}")
+    w("")
     if data["fail"]:
         w("**Some measurements failed** (shown as `failed` below):\n")
         for f in data["fail"]:
@@ -394,6 +623,8 @@ def main():
       f"The goal says 1,000 tunnels; the method uses {n_idle} processes until the client can open many "
       "tunnels from one process.\n")
     w(rep.mem_table() + "\n")
+
+    render_keyed(w, rep, data, info)
 
     w("## Method\n")
     w("- Direct: wrk and curl to the origin (`warren-test-origin`).")

@@ -7,8 +7,10 @@
 # $BUILD_DIR/bin, else build/bin of this checkout. A relative BIN_DIR is taken
 # from the current directory. Writes bench/RESULTS.md (see bench/README.md for
 # what each figure means). It installs nothing: `make deps` brings wrk and
-# nginx. Every load is bounded in time and count; every process it starts is
-# stopped on exit, also on Ctrl-C or failure. About 3-4 minutes.
+# nginx; it builds the connect-loop tool (warren-bench-connect, bench/) in
+# BIN_DIR/.. when BIN_DIR is a CMake build's bin dir. Every load is bounded in
+# time and count; every process it starts (and the throwaway PostgreSQL
+# cluster) is stopped on exit, also on Ctrl-C or failure. About 4-5 minutes.
 #
 # Knobs (environment):
 #   BENCH_DURATION=4         seconds per wrk run
@@ -22,6 +24,13 @@
 #   BENCH_TARGETS="direct nginx tunnel"   a subset, e.g. to test the script
 #   BENCH_ORIGIN_THREADS     origin threads (default: nproc, at most 64)
 #   BENCH_WRK_THREADS=2      wrk threads (never more than connections)
+#   BENCH_STORE=1            keyed tunnels: connects/s per store, keyed vs anonymous req/s (0 skips)
+#   BENCH_CONNECTS=2000      connect attempts per connect loop, at most
+#   BENCH_CONNECT_SECONDS=10 seconds per connect loop, at most
+#   BENCH_CONNECTORS=4       concurrent connect loops (one keyed tunnel each)
+#   BENCH_CONNECT_ROUNDS     connect loops per figure, interleaved, median reported (default: BENCH_ROUNDS)
+#   BENCH_POSTGRES=1         also on PostgreSQL (a throwaway cluster); 0 skips it
+#   BENCH_STORE_CONNECTIONS=50    wrk connections of the keyed/anonymous comparison
 #   BENCH_OUT=bench/RESULTS.md
 #   BENCH_KEEP_TMP=1         keep the temp dir (logs, configs) afterwards
 # Exit status: 0 when every measurement ran, 1 when one failed (RESULTS.md is
@@ -50,6 +59,14 @@ NPROC=$(nproc)
 ORIGIN_THREADS=${BENCH_ORIGIN_THREADS:-$((NPROC > 64 ? 64 : NPROC))}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 OUT=${BENCH_OUT:-$ROOT/bench/RESULTS.md}
+STORE=${BENCH_STORE:-1}
+CONNECTS=${BENCH_CONNECTS:-2000}
+CONNECT_SECONDS=${BENCH_CONNECT_SECONDS:-10}
+CONNECTORS=${BENCH_CONNECTORS:-4}
+CONNECT_ROUNDS=${BENCH_CONNECT_ROUNDS:-$ROUNDS}
+POSTGRES=${BENCH_POSTGRES:-1}
+STORE_CONNECTIONS=${BENCH_STORE_CONNECTIONS:-50}
+PG_BIN=/usr/lib/postgresql/15/bin
 SMALL_PATH=/bytes/64
 MIB=1048576
 
@@ -57,10 +74,14 @@ die() { echo "bench: $*" >&2; exit 2; }
 log() { echo "bench: $*" >&2; }
 
 for n in "$DURATION" "$ROUNDS" "$WARMUP" "$MIB_CONNECTIONS" "$BIG" "$BIG_TIMEOUT" "$IDLE_TUNNELS" \
-         "$ORIGIN_THREADS" "$WRK_THREADS" $CONNECTIONS; do
+         "$ORIGIN_THREADS" "$WRK_THREADS" $CONNECTIONS "$STORE" "$CONNECTS" "$CONNECT_SECONDS" \
+         "$CONNECTORS" "$CONNECT_ROUNDS" "$POSTGRES" "$STORE_CONNECTIONS"; do
   [[ $n =~ ^[0-9]+$ ]] || die "not a whole number: '$n' (check the BENCH_* variables)"
 done
 want() { [[ " $TARGETS " == *" $1 "* ]]; }
+[ "$CONNECTORS" -ge 1 ] && [ "$CONNECTORS" -le 100 ] || die "BENCH_CONNECTORS must be 1-100"
+# The keyed-tunnel figures need the gateway and the client.
+want_store() { want tunnel && [ "$STORE" != 0 ]; }
 for t in $TARGETS; do
   case $t in direct|nginx|tunnel) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
 done
@@ -87,6 +108,7 @@ KEEP_TMP=${BENCH_KEEP_TMP:-0}
 
 # ---------------------------------------------------------------- processes
 PIDS=()
+PG_HANDLE=""   # the throwaway PostgreSQL cluster's handle dir, once set up
 stop_pids() {
   local pid deadline
   for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -101,6 +123,11 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   [ ${#PIDS[@]} -eq 0 ] || stop_pids "${PIDS[@]}"
+  # After the gateways (its clients), so the server is not cut under them.
+  if [ -n "$PG_HANDLE" ]; then
+    "$ROOT/scripts/test-postgres.sh" teardown "$PG_HANDLE" >>"$TMP/postgres.log" 2>&1 \
+      || log "could not tear down the PostgreSQL cluster (see $TMP/postgres.log)"
+  fi
   rm -f "$TMP/big.bin"
   if [ "$KEEP_TMP" = 1 ] || [ "$status" -ne 0 ]; then
     log "logs and configs kept in $TMP"
@@ -238,6 +265,29 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# ---------------------------------------------------------------- connect tool
+# warren-bench-connect is not in the default build (bench/CMakeLists.txt):
+# build it now, before anything is measured, when BIN is a CMake build's.
+CONNECT_TOOL=$BIN/warren-bench-connect
+STORE_SKIP=""   # why the keyed-tunnel figures are not measured, if they are not
+if want_store; then
+  if [ -f "$BIN/../CMakeCache.txt" ] && command -v cmake >/dev/null; then
+    log "building warren-bench-connect in $(cd "$BIN/.." && pwd)"
+    if ! cmake --build "$BIN/.." --target warren-bench-connect >"$TMP/build-connect-tool.log" 2>&1; then
+      tail -n 20 "$TMP/build-connect-tool.log" >&2
+      STORE_SKIP="warren-bench-connect did not build (see the build log)"
+      FAILED=1
+    fi
+  fi
+  [ -n "$STORE_SKIP" ] || [ -x "$CONNECT_TOOL" ] \
+    || STORE_SKIP="$CONNECT_TOOL is missing and BIN_DIR is not a CMake build's bin dir"
+  [ -z "$STORE_SKIP" ] || log "keyed-tunnel figures skipped: $STORE_SKIP"
+elif want tunnel; then
+  STORE_SKIP="BENCH_STORE=0"
+else
+  STORE_SKIP="the tunnel target is not measured (BENCH_TARGETS)"
+fi
+
 # ---------------------------------------------------------------- machine
 {
   printf 'info\tdate\t%s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
@@ -261,6 +311,11 @@ free_port() {
   printf 'info\torigin_threads\t%s\n' "$ORIGIN_THREADS"
   printf 'info\twrk_threads\t%s\n' "$WRK_THREADS"
   printf 'info\ttargets\t%s\n' "$TARGETS"
+  printf 'info\tconnects\t%s\n' "$CONNECTS"
+  printf 'info\tconnect_seconds\t%s\n' "$CONNECT_SECONDS"
+  printf 'info\tconnectors\t%s\n' "$CONNECTORS"
+  printf 'info\tconnect_rounds\t%s\n' "$CONNECT_ROUNDS"
+  printf 'info\tstore_connections\t%s\n' "$STORE_CONNECTIONS"
 } >>"$RESULTS"
 
 # ---------------------------------------------------------------- origin
@@ -340,6 +395,8 @@ EOF
 fi
 
 # ---------------------------------------------------------------- gateway + client
+# gateway_config FILE [sqlite|postgres]: every gateway has a store of its own
+# (the gateway needs one): an SQLite file in its temp dir by default.
 gateway_config() {
   cat >"$1" <<'EOF'
 [server]
@@ -353,20 +410,29 @@ reclaim_grace = "0s"
 
 [log]
 level = "warn"
+
 EOF
+  case ${2:-sqlite} in
+    sqlite) printf '[store]\nplugin = "store-sqlite"\npath = "warren.db"  # relative to this file\n' >>"$1" ;;
+    postgres) printf '[store]\nplugin = "store-postgres"\nconnection = "%s"\n' "$PG_CONN" >>"$1" ;;
+  esac
 }
-# start_gateway DIR: sets GW_PID_NEW and GW_PORT_NEW.
+# start_gateway DIR [sqlite|postgres]: sets GW_PID_NEW and GW_PORT_NEW. The
+# config is written unless DIR already has one (with keyed tunnels made in
+# its store beforehand, say).
 start_gateway() {
   local dir=$1 line
   mkdir -p "$dir"
-  gateway_config "$dir/gateway.toml"
+  [ -f "$dir/gateway.toml" ] || gateway_config "$dir/gateway.toml" "${2:-sqlite}"
   # The listening line is logged at info level: ask for it on the command line.
   "$BIN/warren-gateway" --config "$dir/gateway.toml" --listen 127.0.0.1:0 --log-level info \
     >"$dir/gateway.log" 2>&1 &
   GW_PID_NEW=$!
   PIDS+=("$GW_PID_NEW")
   note_cmd "$BIN/warren-gateway" --config "$dir/gateway.toml" --listen 127.0.0.1:0 --log-level info
-  line=$(wait_for "$dir/gateway.log" 'listening on http://127\.0\.0\.1:[0-9]+' "$GW_PID_NEW" gateway)
+  # A gateway that does not come up ends the run (exit 2, as `die`), unless
+  # the caller tests the status.
+  line=$(wait_for "$dir/gateway.log" 'listening on http://127\.0\.0\.1:[0-9]+' "$GW_PID_NEW" gateway) || return 2
   GW_PORT_NEW=${line##*:}
 }
 # tunnel_count PORT: connected tunnels according to /_health.
@@ -378,6 +444,7 @@ except Exception: print(-1)'
 }
 
 GW_PID="" CLIENT_PID="" TUNNEL_HOST="" GW_PORT=""
+ANON_HOST="" KEYED_HOST="" CONTROL_HOST=""
 if want tunnel; then
   # --- idle tunnels, on a gateway of their own so that load leaves no trace
   log "idle tunnels: $IDLE_TUNNELS client processes on a separate gateway"
@@ -454,12 +521,23 @@ base_url() {
     direct) echo "http://$ORIGIN_ADDR" ;;
     nginx) echo "http://127.0.0.1:$NGINX_PORT" ;;
     tunnel) echo "http://127.0.0.1:$GW_PORT" ;;
+    anonymous|keyed|control) echo "http://127.0.0.1:${SGW_PORT[sqlite]}" ;;
   esac
 }
-# wrk_args TARGET: extra wrk arguments (the Host header for the tunnel).
+# host_of TARGET: the Host header a tunnel target needs, empty for the others.
+host_of() {
+  case $1 in
+    tunnel) echo "$TUNNEL_HOST" ;;
+    anonymous) echo "$ANON_HOST" ;;
+    keyed) echo "$KEYED_HOST" ;;
+    control) echo "$CONTROL_HOST" ;;
+  esac
+}
+# host_args TARGET: extra wrk arguments (the Host header for a tunnel).
 host_args() {
-  [ "$1" = tunnel ] && printf '%s\n' -H "Host: $TUNNEL_HOST"
-  return 0
+  local h
+  h=$(host_of "$1")
+  [ -z "$h" ] || printf '%s\n' -H "Host: $h"
 }
 
 # run_wrk TEST TARGET CONNECTIONS PATH [warmup]
@@ -615,13 +693,224 @@ fi
 if want nginx; then
   record_rss nginx_after "$(nginx_pids)"
 fi
-printf 'info\tload_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS"
 # Stop the servers now, so that RESULTS.md can say how they exited.
 check_alive
 if want tunnel; then
   [[ " $DEAD_REPORTED " == *" gateway "* ]] || stop_checked "gateway (after the load)" "$GW_PID"
   [[ " $DEAD_REPORTED " == *" client "* ]] || stop_checked "client (after the load)" "$CLIENT_PID"
 fi
+
+# ---------------------------------------------------------------- keyed tunnels and stores
+# A gateway per store, side by side: an SQLite file, and PostgreSQL in a
+# throwaway cluster. Each has BENCH_CONNECTORS keyed tunnels, one per
+# connector of the connect loops (a key's second session would replace its
+# first), and one more, bench-keyed, for wrk. The connect loops are
+# interleaved over stores and modes; then wrk goes through a keyed and an
+# anonymous tunnel of the SQLite gateway, interleaved too.
+declare -A SGW_PID=() SGW_PORT=()
+STORES=""
+# store_fail STORE REASON: a keyed-tunnel measurement that could not run.
+store_fail() {
+  printf 'fail\tstore\t%s\t-\t-\t%s\n' "$1" "$2" >>"$RESULTS"
+  FAILED=1
+  KEEP_TMP=1
+  log "$1: $2"
+}
+# make_keyed DIR NAME: creates the keyed tunnel NAME in DIR's store and prints
+# its key (the admin CLI shows it once, on stdout).
+make_keyed() {
+  local dir=$1 name=$2
+  "$BIN/warren-gateway" --config "$dir/gateway.toml" tunnels create "$name" >>"$dir/admin.log" 2>&1 || return 1
+  local out
+  out=$("$BIN/warren-gateway" --config "$dir/gateway.toml" keys issue "$name" 2>>"$dir/admin.log") || return 1
+  grep -Eo -m1 'wk_[A-Za-z0-9_-]{43}' <<<"$out"
+}
+# prepare_store KIND: config, keyed tunnels, gateway; adds KIND to STORES.
+prepare_store() {
+  local kind=$1 dir=$TMP/store-$1 i key
+  mkdir -p "$dir"
+  gateway_config "$dir/gateway.toml" "$kind"
+  : >"$dir/keys.txt"
+  # The keys go to files, never to a command line that RESULTS.md shows.
+  for ((i = 1; i <= CONNECTORS + 1; i++)); do
+    local name="connect-$i"
+    [ "$i" -gt "$CONNECTORS" ] && name=bench-keyed
+    if ! key=$(make_keyed "$dir" "$name"); then
+      tail -n 5 "$dir/admin.log" >&2
+      store_fail "$kind" "could not create the keyed tunnel $name with the admin CLI"
+      return 0
+    fi
+    if [ "$name" = bench-keyed ]; then printf '%s\n' "$key" >"$dir/bench-keyed.key"
+    else printf '%s\n' "$key" >>"$dir/keys.txt"; fi
+  done
+  note_cmd "$BIN/warren-gateway" --config "$dir/gateway.toml" tunnels create 'connect-$i'
+  note_cmd "$BIN/warren-gateway" --config "$dir/gateway.toml" keys issue 'connect-$i'
+  if ! start_gateway "$dir" "$kind"; then
+    store_fail "$kind" "the gateway did not start"
+    return 0
+  fi
+  SGW_PID[$kind]=$GW_PID_NEW
+  SGW_PORT[$kind]=$GW_PORT_NEW
+  STORES+=" $kind"
+}
+# store_alive KIND: whether its gateway still runs; says so once when not.
+store_alive() {
+  local pid=${SGW_PID[$1]:-}
+  [ -n "$pid" ] || return 1
+  kill -0 "$pid" 2>/dev/null && return 0
+  store_fail "$1" "the gateway exited during the run"
+  forget "$pid"
+  SGW_PID[$1]=""
+  return 1
+}
+# connect_loop KIND anonymous|keyed: one bounded connect/disconnect loop.
+connect_loop() {
+  local kind=$1 mode=$2 dir=$TMP/store-$1 port=${SGW_PORT[$1]} out json cmd
+  cmd=("$CONNECT_TOOL" --server "127.0.0.1:$port" --host "localhost:$port" --connectors "$CONNECTORS"
+       --connects "$CONNECTS" --seconds "$CONNECT_SECONDS")
+  [ "$mode" = keyed ] && cmd+=(--keys-file "$dir/keys.txt")
+  note_cmd "${cmd[@]}"
+  out=$TMP/connect-$kind-$mode-$round.json
+  log "connects: $mode on $kind (at most $CONNECTS or ${CONNECT_SECONDS}s, round $round/$CONNECT_ROUNDS)"
+  # Bounded by the tool itself; the timeout only guards against a hang.
+  timeout $((CONNECT_SECONDS + 60)) "${cmd[@]}" >"$out" 2>"$out.err" || true
+  json=$(head -n1 "$out")
+  if [[ $json != "{"* ]]; then
+    store_fail "$kind" "the $mode connect loop gave no result: $(head -c 200 "$out.err" | tr '\n' ' ')"
+    return 0
+  fi
+  printf 'connect\t%s\t%s\t%s\n' "$kind" "$mode" "$json" >>"$RESULTS"
+}
+# metric PORT NAME: a label-less metric of a gateway, 0 when absent.
+metric() {
+  { curl -s --max-time 2 --resolve "localhost:$1:127.0.0.1" "http://localhost:$1/metrics" || true; } \
+    | awk -v n="$2" '$1 == n { v = $2 } END { print (v == "" ? 0 : v) }'
+}
+
+if [ -z "$STORE_SKIP" ]; then
+  log "keyed tunnels: gateways on SQLite and PostgreSQL"
+  prepare_store sqlite
+  if [ "$POSTGRES" = 0 ]; then
+    printf 'skip\tpostgres\tBENCH_POSTGRES=0\n' >>"$RESULTS"
+  elif [ ! -x "$PG_BIN/pg_ctl" ]; then
+    printf 'skip\tpostgres\t%s\n' "$PG_BIN is missing: PostgreSQL 15 is not installed (make deps installs it)" >>"$RESULTS"
+    log "PostgreSQL skipped: $PG_BIN is missing"
+  else
+    PG_HANDLE=$TMP/postgres
+    log "starting a throwaway PostgreSQL 15 cluster (scripts/test-postgres.sh)"
+    note_cmd scripts/test-postgres.sh setup "$PG_HANDLE"
+    if "$ROOT/scripts/test-postgres.sh" setup "$PG_HANDLE" >>"$TMP/postgres.log" 2>&1 \
+       && PG_CONN=$("$ROOT/scripts/test-postgres.sh" env "$PG_HANDLE" 2>>"$TMP/postgres.log"); then
+      printf 'info\tpostgres\t%s\n' "$("$PG_BIN/postgres" --version 2>/dev/null | sed -n '1s/^postgres (PostgreSQL) /PostgreSQL /p')" >>"$RESULTS"
+      prepare_store postgres
+    else
+      tail -n 10 "$TMP/postgres.log" >&2
+      store_fail postgres "the throwaway PostgreSQL cluster did not start"
+    fi
+  fi
+  sleep 1
+  # A fresh gateway's first connects pay one-off costs (the store's pages or
+  # connections, code paged in): a short unreported loop of each kind first.
+  if [ "$WARMUP" -gt 0 ]; then
+    for kind in $STORES; do
+      for mode in anonymous keyed; do
+        store_alive "$kind" || continue
+        cmd=("$CONNECT_TOOL" --server "127.0.0.1:${SGW_PORT[$kind]}" --host "localhost:${SGW_PORT[$kind]}"
+             --connectors "$CONNECTORS" --connects 200 --seconds "$WARMUP")
+        [ "$mode" = keyed ] && cmd+=(--keys-file "$TMP/store-$kind/keys.txt")
+        timeout $((WARMUP + 60)) "${cmd[@]}" >"$TMP/connect-$kind-$mode-warmup.json" 2>&1 || true
+      done
+    done
+  fi
+
+  for ((round = 1; round <= CONNECT_ROUNDS; round++)); do
+    for kind in $STORES; do
+      for mode in anonymous keyed; do
+        store_alive "$kind" && connect_loop "$kind" "$mode"
+      done
+    done
+  done
+  for kind in $STORES; do
+    store_alive "$kind" || continue
+    printf 'audit\t%s\t%s\t%s\t%s\n' "$kind" "$(metric "${SGW_PORT[$kind]}" warren_tunnel_connects_total)" \
+      "$(metric "${SGW_PORT[$kind]}" warren_audit_dropped_total)" \
+      "$(metric "${SGW_PORT[$kind]}" warren_audit_failed_total)" >>"$RESULTS"
+  done
+
+  # Requests through a keyed tunnel and an anonymous one on the same gateway:
+  # the store is not on the request path, so they should not differ. A second
+  # anonymous tunnel, the control, shows how far two tunnels that are alike
+  # by construction drift apart on this machine (each has its own client
+  # process, scheduled as the kernel pleases): the noise to judge against.
+  if store_alive sqlite; then
+    dir=$TMP/store-sqlite
+    port=${SGW_PORT[sqlite]}
+    declare -A STORE_CLIENT=() STORE_HOST=()
+    for target in anonymous keyed control; do
+      case $target in
+        anonymous) args=(--name bench-anon) ;;
+        control) args=(--name bench-control) ;;
+        keyed) args=() ;;
+      esac
+      if [ "$target" = keyed ]; then
+        # The key from its file, so that it is in no command line shown.
+        WARREN_TOKEN=$(<"$dir/bench-keyed.key") "$BIN/warren" http "http://$ORIGIN_ADDR" \
+          --server "http://localhost:$port" --quiet >"$dir/client-$target.log" 2>&1 &
+        printf 'WARREN_TOKEN=$(cat %s) %s\n' "$dir/bench-keyed.key" \
+          "$(show_cmd "$BIN/warren" http "http://$ORIGIN_ADDR" --server "http://localhost:$port" --quiet)" >>"$COMMANDS"
+      else
+        "$BIN/warren" http "http://$ORIGIN_ADDR" --server "http://localhost:$port" "${args[@]}" --quiet \
+          >"$dir/client-$target.log" 2>&1 &
+        note_cmd "$BIN/warren" http "http://$ORIGIN_ADDR" --server "http://localhost:$port" "${args[@]}" --quiet
+      fi
+      STORE_CLIENT[$target]=$!
+      PIDS+=("$!")
+    done
+    ok=1
+    for target in anonymous keyed control; do
+      if line=$(wait_for "$dir/client-$target.log" 'Forwarding http://[^ ]+' "${STORE_CLIENT[$target]}" "$target client"); then
+        line=${line#Forwarding http://}
+        STORE_HOST[$target]=${line%%/*}
+      else
+        store_fail sqlite "the $target client of the keyed/anonymous comparison did not connect"
+        ok=0
+      fi
+    done
+    if [ "$ok" = 1 ]; then
+      ANON_HOST=${STORE_HOST[anonymous]} KEYED_HOST=${STORE_HOST[keyed]} CONTROL_HOST=${STORE_HOST[control]}
+      log "tunnels at http://$ANON_HOST (anonymous), http://$KEYED_HOST (keyed), http://$CONTROL_HOST (control)"
+      for target in anonymous keyed control; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: $(host_of "$target")" \
+          "$(base_url "$target")$SMALL_PATH" || true)
+        [ "$code" = 200 ] || { store_fail sqlite "GET $SMALL_PATH via the $target tunnel answered '$code'"; ok=0; }
+      done
+    fi
+    if [ "$ok" = 1 ]; then
+      log "small bodies through a keyed and two anonymous tunnels (c=$STORE_CONNECTIONS)"
+      round=0
+      for target in anonymous keyed control; do run_wrk store "$target" "$STORE_CONNECTIONS" "$SMALL_PATH" warmup; done
+      for ((round = 1; round <= ROUNDS; round++)); do
+        # The order turns round each round, so no tunnel always goes first.
+        order="anonymous keyed control"
+        [ $((round % 2)) = 0 ] && order="control keyed anonymous"
+        for target in $order; do
+          run_wrk store "$target" "$STORE_CONNECTIONS" "$SMALL_PATH"
+        done
+      done
+      store_alive sqlite || true
+    fi
+    for target in anonymous keyed control; do
+      stop_checked "client ($target tunnel, SQLite gateway)" "${STORE_CLIENT[$target]}"
+    done
+  fi
+  for kind in $STORES; do
+    store_alive "$kind" && stop_checked "gateway ($kind store, after the connect loops)" "${SGW_PID[$kind]}"
+  done
+else
+  printf 'skip\tstore\t%s\n' "$STORE_SKIP" >>"$RESULTS"
+fi
+
+printf 'info\tload_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS"
 
 # ---------------------------------------------------------------- report
 mkdir -p "$(dirname "$OUT")"
