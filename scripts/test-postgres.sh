@@ -120,7 +120,13 @@ setup() {
     teardown
     cluster=$(mktemp -d "${TMPDIR:-/tmp}/warren-pg.XXXXXX")
     echo "$cluster" >"$handle/cluster"
-    [ "$(id -u)" = 0 ] && chown nobody "$cluster"
+    if [ "$(id -u)" = 0 ]; then
+        chown nobody "$cluster"
+        # PostgreSQL refuses to run as root, and `nobody` must be able to reach
+        # its binaries: a root directory of mode 700 (some chroots) forbids it.
+        runuser -u nobody -- test -x "$bin/initdb" ||
+            die "user nobody cannot execute $bin/initdb: is / (or a directory above it) not searchable by others? ($(stat -c '%A %n' /))"
+    fi
     as_owner "$bin/initdb" -D "$cluster/data" -U "$user" --auth=trust -E UTF8 --no-locale \
         --no-sync >"$cluster/initdb.log" 2>&1 || { cat "$cluster/initdb.log" >&2; die "initdb failed"; }
     # A throwaway cluster: durability off for speed; room for parallel tests.
