@@ -140,6 +140,21 @@ private:
         return name.empty() ? std::string() : std::string(name) + "." + config_.server.domain;
     }
 
+    // The --server a client needs for this gateway, empty when it is the
+    // client's default (http://localhost:8080) or unknown (listen port 0).
+    std::string server_flag() const {
+        std::string url = config_.server.public_url;
+        if (url.empty()) {
+            const bool tls = !config_.server.tls_cert.empty();
+            const auto at = parse_listen_address(config_.server.listen);
+            const std::uint16_t port = at ? at->port : 0;
+            if (port == 0) return {};
+            url = std::string(tls ? "https://" : "http://") + config_.server.domain;
+            if (port != (tls ? 443 : 80)) url += ":" + std::to_string(port);
+        }
+        return url == "http://localhost:8080" ? std::string() : " --server " + url;
+    }
+
     // The one user called `username`; an error names the problem.
     result<user_record> user_named(const std::string& username) {
         auto found = store_.find_users_by_username(username);
@@ -200,7 +215,7 @@ private:
             if (!k) return fail(k.error());
             // The only place the key is ever shown: stdout of this command.
             out_ << "API key for tunnel " << p.words[1] << " (shown once; any previous key is revoked):\n\n  "
-                 << k->key << "\n\nconnect with: warren http 3000 --token " << k->key << "\n";
+                 << k->key << "\n\nconnect with: warren http 3000" << server_flag() << " --token " << k->key << "\n";
             return 0;
         }
         if (verb == "revoke") {

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     const int command_at = command_start(argc, argv);
     const std::vector<std::string> command(argv + command_at, argv + argc);
     argc = command_at;
-    po::options_description opts("Usage: warren-gateway [options]\n\nOptions");
+    po::options_description opts("Usage: warren-gateway [options] [COMMAND ...]\n\nOptions");
     opts.add_options()
         ("config,c", po::value<std::string>()->default_value("gateway.toml"), "configuration file")
         ("listen", po::value<std::string>(), "override [server] listen (HOST:PORT)")
