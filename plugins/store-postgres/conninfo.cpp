@@ -61,11 +61,16 @@ std::optional<std::string> password_problem(std::string_view password) {
 }
 
 std::string conninfo(std::string_view configured, std::chrono::milliseconds connect_timeout,
+                     std::chrono::milliseconds statement_timeout,
                      const std::optional<std::string>& password) {
     const auto seconds = std::chrono::ceil<std::chrono::seconds>(connect_timeout).count();
     std::string out =
         "application_name=warren-gateway keepalives=1 keepalives_idle=30 keepalives_interval=10 "
         "keepalives_count=3 ";
+    // Before the configured pairs, so that an `options=` of the operator's
+    // wins (libpq takes the last); no spaces: SOCI splits at whitespace.
+    if (statement_timeout.count() > 0)
+        out += "options=-cstatement_timeout=" + std::to_string(statement_timeout.count()) + " ";
     out += configured;
     out += " connect_timeout=" + std::to_string(seconds);
     if (password) out += " " + password_option(*password);

@@ -28,6 +28,7 @@ std::optional<std::string> password_problem(std::string_view password);
 // application_name for pg_stat_activity), then the connect timeout (whole
 // seconds, rounded up) and the password, which the setting never holds.
 std::string conninfo(std::string_view configured, std::chrono::milliseconds connect_timeout,
+                     std::chrono::milliseconds statement_timeout,
                      const std::optional<std::string>& password);
 
 }  // namespace warren::store_postgres

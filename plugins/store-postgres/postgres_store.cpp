@@ -20,6 +20,10 @@ postgres_store::settings postgres_store::read(const config_table& config) {
     s.pool_size = static_cast<std::size_t>(config.integer("pool_size", 4, 1, 64));
     s.connect_timeout = config.duration(
         "connect_timeout", 5s, 1s, std::chrono::duration_cast<std::chrono::milliseconds>(5min));
+    // A server that accepts connections but never answers (a lock held
+    // forever, an overloaded disk) must not hold the gateway's blocking pool.
+    s.statement_timeout = config.duration("statement_timeout", 30s, 0ms,
+                                          std::chrono::duration_cast<std::chrono::milliseconds>(1h));
     return s;
 }
 
@@ -30,7 +34,7 @@ postgres_store::postgres_store(const plugin_context& ctx) : postgres_store(ctx, 
 postgres_store::postgres_store(const plugin_context& ctx, const settings& s)
     : database_store(
           soci_store::postgresql_dialect(), s.pool_size,
-          [info = conninfo(s.connection, s.connect_timeout, s.password)](soci::session& session) {
+          [info = conninfo(s.connection, s.connect_timeout, s.statement_timeout, s.password)](soci::session& session) {
               const auto& d = soci_store::postgresql_dialect();
               d.open(session, info);
               d.prepare(session);

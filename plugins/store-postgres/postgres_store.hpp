@@ -7,6 +7,7 @@
 //   password_env = "WARREN_DB_PASSWORD"   # optional; the password never sits in the config
 //   pool_size = 4                          # connections, 1-64
 //   connect_timeout = "5s"                 # bounds each (re)connection attempt
+//   statement_timeout = "30s"              # bounds each statement; 0 = none
 #include <soci_store/database_store.hpp>
 
 #include <warren/host.hpp>
@@ -31,6 +32,7 @@ private:
         std::optional<std::string> password;
         std::size_t pool_size;
         std::chrono::milliseconds connect_timeout;
+        std::chrono::milliseconds statement_timeout;  // 0: the server's own setting
     };
     static settings read(const config_table& config);
     postgres_store(const plugin_context& ctx, const settings& s);

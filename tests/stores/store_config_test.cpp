@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <soci/soci.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -231,6 +232,40 @@ TEST_F(store_settings, postgres_refuses_a_password_it_cannot_pass_on) {
     ASSERT_FALSE(made.object);
     EXPECT_THAT(made.error, HasSubstr("password_env"));
     EXPECT_THAT(made.error, Not(HasSubstr("quoted")));
+}
+
+}  // namespace
+}  // namespace warren::test
+
+namespace warren::test {
+namespace {
+
+// A statement that waits on a lock held elsewhere gives up after
+// statement_timeout, as unavailable, instead of holding a gateway thread.
+TEST(store_postgres_statement_timeout, bounds_a_statement_stuck_on_a_lock) {
+    if (!scratch_database::available(backend::postgres)) GTEST_SKIP() << "no PostgreSQL outside ctest";
+    scratch_database db(backend::postgres);
+    test_host host;
+    const config_table config = db.config({{"statement_timeout", std::string("1s")}, {"pool_size", std::int64_t{1}}});
+    const auto made = create_store("store-postgres", host, config);
+    ASSERT_TRUE(made.object) << made.error;
+    ASSERT_TRUE(made.object->put_setting("k", "v"));
+
+    soci::session holder;
+    db.open_raw(holder);
+    holder << "BEGIN";
+    holder << "LOCK TABLE settings IN ACCESS EXCLUSIVE MODE";
+    const auto start = std::chrono::steady_clock::now();
+    const auto got = made.object->get_setting("k");
+    const auto took = std::chrono::steady_clock::now() - start;
+    holder << "ROLLBACK";
+
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error().code, errc::unavailable) << got.error().message;
+    EXPECT_GE(took, std::chrono::milliseconds(900));
+    EXPECT_LT(took, std::chrono::seconds(10));
+    // The same store works again once the lock is gone.
+    EXPECT_TRUE(made.object->get_setting("k"));
 }
 
 }  // namespace
