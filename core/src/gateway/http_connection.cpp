@@ -223,7 +223,7 @@ net::awaitable<typename http_connection<Stream>::next_step> http_connection<Stre
     const bool keep = co_await respond_error(status, missing, &parser, false);
     // A request for a tunnel name that went unanswered (offline, unknown) is
     // still a request to that tunnel: operators look for lost webhooks.
-    if (route.what != host_route::kind::other)
+    if (ctx_.request_log && route.what != host_route::kind::other)
         submit_request_record(parser.head(), route.name, std::chrono::system_clock::now(),
                               std::chrono::steady_clock::now(), status, 0, 0);
     co_return keep ? next_step::proceed : refused;

@@ -77,7 +77,9 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
                                                     const std::shared_ptr<tunnel>& t) {
     using namespace net::experimental::awaitable_operators;
     const auto started = std::chrono::steady_clock::now();
-    const auto started_at = std::chrono::system_clock::now();
+    // Wall-clock time only for request records: no clock read without sinks.
+    const auto started_at =
+        ctx_.request_log ? std::chrono::system_clock::now() : std::chrono::system_clock::time_point{};
     exchange x;
     x.strand = co_await net::this_coro::executor;
     request_head head = parser.head();
