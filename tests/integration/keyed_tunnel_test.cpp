@@ -5,6 +5,7 @@
 // never showing up in logs.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -216,6 +217,25 @@ TEST(keyed_tunnels, the_audit_log_records_every_change_and_connect) {
   const auto bad = run_gateway_admin(gw.config_file, {"audit", "--since", "yesterday"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.stderr_text.find("--since"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace warren::test
+
+namespace warren::test {
+namespace {
+
+TEST(keyed_tunnels, keys_issue_prints_the_server_a_client_needs) {
+  temp_dir dir;
+  const auto config = dir.path() / "gateway.toml";
+  std::ofstream(config) << "[server]\nlisten = \"127.0.0.1:9000\"\ndomain = \"tunnels.example.com\"\n"
+                           "[store]\nplugin = \"store-sqlite\"\n";
+  ASSERT_EQ(run_gateway_admin(config, {"tunnels", "create", "far"}).exit_code, 0);
+  const auto issued = run_gateway_admin(config, {"keys", "issue", "far"});
+  EXPECT_EQ(issued.exit_code, 0) << issued.stderr_text;
+  EXPECT_TRUE(std::regex_search(issued.stdout_text,
+                                std::regex(R"(warren http 3000 --server http://tunnels\.example\.com:9000 --token wk_)")))
+      << issued.stdout_text;
 }
 
 }  // namespace
