@@ -2,6 +2,7 @@
 
 #include "plugins/http_client_impl.hpp"
 #include "plugins/plugin_metrics.hpp"
+#include "plugins/unready_admin.hpp"
 
 namespace warren::test {
 namespace {
@@ -45,6 +46,7 @@ struct test_host::impl {
     plugin_metrics metrics;
     http_client_impl http;
     no_tunnels tunnels;
+    unready_admin unready;
 };
 
 test_host::test_host(const std::filesystem::path& ca_file)
@@ -57,5 +59,6 @@ std::chrono::system_clock::time_point test_host::now() const noexcept {
 metric_registry& test_host::metrics() noexcept { return impl_->metrics; }
 http_client& test_host::http() noexcept { return impl_->http; }
 const tunnel_directory& test_host::tunnels() const noexcept { return impl_->tunnels; }
+gateway_admin& test_host::admin() noexcept { return admin_ ? *admin_ : impl_->unready; }
 
 }  // namespace warren::test

@@ -41,8 +41,11 @@ public:
     http_client& http() noexcept override;
     const tunnel_directory& tunnels() const noexcept override;
     warren::store* store() noexcept override { return store_; }
+    // "Not ready" unless a test sets one.
+    gateway_admin& admin() noexcept override;
 
     void set_store(warren::store* s) { store_ = s; }
+    void set_admin(gateway_admin* a) { admin_ = a; }
     capture_logger& log() { return log_; }
     metrics_registry& registry() { return registry_; }
 
@@ -57,6 +60,7 @@ private:
     capture_logger log_;
     std::unique_ptr<impl> impl_;
     warren::store* store_ = nullptr;
+    gateway_admin* admin_ = nullptr;
 };
 
 }  // namespace warren::test

@@ -7,6 +7,7 @@
 // Threading: every service is thread-safe.
 #include <warren/config_table.hpp>
 #include <warren/export.hpp>
+#include <warren/gateway_admin.hpp>
 #include <warren/http_client.hpp>
 #include <warren/logger.hpp>
 #include <warren/metrics.hpp>
@@ -30,6 +31,9 @@ public:
     // The configured store, for auth providers and the dashboard; null while
     // the store itself is being created.
     virtual warren::store* store() noexcept = 0;
+    // SDK 1.1: users, tunnels, keys and the audit log with the gateway's
+    // rules applied (gateway_admin.hpp); for the dashboard.
+    virtual gateway_admin& admin() noexcept = 0;
 };
 
 // Handed to a plugin's constructor. Keep the references you need.

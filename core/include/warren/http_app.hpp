@@ -5,17 +5,38 @@
 //
 // Requests are buffered (bodies up to 1 MiB; larger ones get 413 from the
 // host) and handle() runs on the host's blocking pool, so it may call the
-// store. The host adds Date, Content-Length and Connection; the app sets
-// everything else, security headers included.
+// store. The host adds Date, Content-Length and Connection, and the security
+// headers the app leaves out (a strict Content-Security-Policy allowing only
+// the apex's own scripts, styles and connections, X-Frame-Options: DENY,
+// Referrer-Policy: same-origin, X-Content-Type-Options: nosniff).
+//
+// Sessions (SDK 1.1): the host authenticates every app request before
+// handle() sees it, from the session cookie it set at login or from an
+// `Authorization: Bearer` admin API token, and puts the user in `session`
+// (fresh from the store: a disabled user has no session). It also answers
+// 403 itself to a state-changing request (anything but GET, HEAD, OPTIONS)
+// made with the cookie but without the session's CSRF token in the
+// `X-CSRF-Token` header, so handle() only sees requests the user meant.
+// The host serves /login/<provider>, /login/<provider>/callback,
+// /login/setup and POST /logout, and a server-sent event stream of changes
+// at /_warren/events (see docs/API.md); the app serves the pages.
 #include <warren/export.hpp>
 #include <warren/http_types.hpp>
 #include <warren/plugin_object.hpp>
+#include <warren/store.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace warren {
+
+struct http_session {
+    user_record user;
+    std::string csrf_token;  // for X-CSRF-Token; empty for API tokens
+    bool api_token = false;  // authenticated by Authorization: Bearer
+};
 
 struct http_request {
     std::string method;
@@ -27,6 +48,7 @@ struct http_request {
     std::string body;
     std::string client_ip;
     bool secure = false;  // arrived over TLS (or public_url is https)
+    std::optional<http_session> session;  // SDK 1.1: the signed-in user, if any
 
     std::string_view header(std::string_view name) const noexcept {
         return find_header(headers, name);

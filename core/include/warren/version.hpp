@@ -17,7 +17,7 @@ namespace warren {
 inline constexpr const char* warren_version = "0.1.0";
 
 inline constexpr unsigned sdk_major = 1;
-inline constexpr unsigned sdk_minor = 0;
+inline constexpr unsigned sdk_minor = 1;  // 1.1: sessions on http_request, host_services::admin()
 
 }  // namespace warren
 

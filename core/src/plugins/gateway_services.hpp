@@ -7,6 +7,7 @@
 // destroy it after the loaded plugins). Threading: thread-safe.
 #include "plugins/http_client_impl.hpp"
 #include "plugins/plugin_metrics.hpp"
+#include "plugins/unready_admin.hpp"
 #include "util/metrics.hpp"
 
 #include <warren/host.hpp>
@@ -29,6 +30,10 @@ public:
     http_client& http() noexcept override { return http_; }
     const tunnel_directory& tunnels() const noexcept override { return tunnels_; }
     warren::store* store() noexcept override { return store_.load(std::memory_order_acquire); }
+    gateway_admin& admin() noexcept override {
+        gateway_admin* a = admin_.load(std::memory_order_acquire);
+        return a ? *a : unready_;
+    }
 
     // Set by load_plugins once the store is created, and reset if start-up
     // fails; null before.
@@ -36,11 +41,17 @@ public:
         store_.store(store, std::memory_order_release);
     }
 
+    // Set by run_gateway once the admin service exists (it needs the store
+    // and the registry); plugins see "not ready" before.
+    void set_admin(gateway_admin* admin) noexcept { admin_.store(admin, std::memory_order_release); }
+
 private:
     plugin_metrics metrics_;
     http_client_impl http_;
     const tunnel_directory& tunnels_;
     std::atomic<warren::store*> store_{nullptr};
+    unready_admin unready_;
+    std::atomic<gateway_admin*> admin_{nullptr};
 };
 
 }  // namespace warren
