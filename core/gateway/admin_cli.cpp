@@ -1,5 +1,7 @@
 #include "admin_cli.hpp"
 
+#include "auth/sessions.hpp"
+#include "auth/setup_link.hpp"
 #include "gateway/tunnel_admin.hpp"
 
 #include <warren/units.hpp>
@@ -16,7 +18,7 @@
 namespace warren {
 namespace {
 
-constexpr std::string_view commands[] = {"tunnels", "keys", "users", "audit"};
+constexpr std::string_view commands[] = {"tunnels", "keys", "users", "audit", "setup-link", "api-tokens"};
 
 // Raised for a usage mistake; run_admin_command turns it into exit status 2.
 struct usage_error {
@@ -126,7 +128,10 @@ public:
         if (group == "keys") return keys(rest);
         if (group == "users") return users(rest);
         if (group == "audit") return audit(rest);
-        throw usage_error{"unknown command \"" + group + "\"; commands: tunnels, keys, users, audit"};
+        if (group == "setup-link") return setup_link(rest);
+        if (group == "api-tokens") return api_tokens(rest);
+        throw usage_error{"unknown command \"" + group +
+                          "\"; commands: tunnels, keys, users, audit, setup-link, api-tokens"};
     }
 
 private:
@@ -140,19 +145,17 @@ private:
         return name.empty() ? std::string() : std::string(name) + "." + config_.server.domain;
     }
 
-    // The --server a client needs for this gateway, empty when it is the
-    // client's default (http://localhost:8080) or unknown (listen port 0).
-    std::string server_flag() const {
-        std::string url = config_.server.public_url;
-        if (url.empty()) {
-            const bool tls = !config_.server.tls_cert.empty();
-            const auto at = parse_listen_address(config_.server.listen);
-            const std::uint16_t port = at ? at->port : 0;
-            if (port == 0) return {};
-            url = std::string(tls ? "https://" : "http://") + config_.server.domain;
-            if (port != (tls ? 443 : 80)) url += ":" + std::to_string(port);
-        }
-        return url == "http://localhost:8080" ? std::string() : " --server " + url;
+    // The gateway's apex URL as clients reach it, from the config (the
+    // gateway may not be running): empty when unknown (listen port 0).
+    std::string apex_url() const {
+        if (!config_.server.public_url.empty()) return config_.server.public_url;
+        const bool tls = !config_.server.tls_cert.empty();
+        const auto at = parse_listen_address(config_.server.listen);
+        const std::uint16_t port = at ? at->port : 0;
+        if (port == 0) return {};
+        std::string url = std::string(tls ? "https://" : "http://") + config_.server.domain;
+        if (port != (tls ? 443 : 80)) url += ":" + std::to_string(port);
+        return url;
     }
 
     // The one user called `username`; an error names the problem.
@@ -215,7 +218,7 @@ private:
             if (!k) return fail(k.error());
             // The only place the key is ever shown: stdout of this command.
             out_ << "API key for tunnel " << p.words[1] << " (shown once; any previous key is revoked):\n\n  "
-                 << k->key << "\n\nconnect with: warren http 3000" << server_flag() << " --token " << k->key << "\n";
+                 << k->key << "\n\nconnect with: " << connect_command(apex_url(), k->key) << "\n";
             return 0;
         }
         if (verb == "revoke") {
@@ -295,6 +298,59 @@ private:
         return 0;
     }
 
+    int setup_link(const std::vector<std::string>& args) {
+        const auto p = parse_args(args, {}, {});
+        expect_words(p, 0, "setup-link");
+        auto token = setup_links(store_).create(std::chrono::system_clock::now());
+        if (!token) return fail(token.error());
+        const std::string apex = apex_url();
+        // The only place this token is shown: stdout of this command.
+        out_ << "One-time admin login link (valid " << setup_links::lifetime.count()
+             << " minutes, single use; replaces any earlier link):\n\n  "
+             << (apex.empty() ? "<the gateway's address>" : apex) << "/login/setup?token=" << *token << "\n";
+        return 0;
+    }
+
+    int api_tokens(const std::vector<std::string>& args) {
+        const auto p = parse_args(args, {"user", "ttl"}, {});
+        const std::string verb = p.words.empty() ? "" : p.words[0];
+        if (verb != "issue") throw usage_error{"usage: warren-gateway api-tokens issue --user USERNAME [--ttl 30d]"};
+        expect_words(p, 1, "api-tokens issue --user USERNAME [--ttl 30d]");
+        const std::string username = option(p, "user");
+        if (username.empty()) throw usage_error{"api-tokens issue: --user USERNAME is required"};
+        std::chrono::seconds ttl{30 * 24 * 3600};
+        if (const auto t = option(p, "ttl"); !t.empty()) {
+            const auto d = parse_duration(t);
+            if (!d || *d < std::chrono::minutes(1) || *d > std::chrono::hours(366 * 24))
+                throw usage_error{"--ttl: expected a duration from 1m to 366d (got \"" + t + "\")"};
+            ttl = std::chrono::duration_cast<std::chrono::seconds>(*d);
+        }
+        auto user = user_named(username);
+        if (!user) return fail(user.error());
+        if (!user->admin) return fail({errc::forbidden, username + " is not an admin; API tokens are for admins"});
+        if (user->disabled) return fail({errc::forbidden, username + " is disabled"});
+        std::string secret;
+        try {
+            secret = sessions::load_secret(store_, config_.sessions.secret_env);
+        } catch (const std::exception& e) {
+            return fail({errc::unavailable, e.what()});
+        }
+        const sessions keeper(std::move(secret), store_, std::chrono::duration_cast<std::chrono::seconds>(config_.sessions.ttl));
+        const auto now = std::chrono::system_clock::now();
+        const std::string token = keeper.issue_api_token(*user, now, ttl);
+        audit_entry e;
+        e.at = now;
+        e.event = "api_token_issued";
+        e.user = cli_actor().user;
+        e.detail = "for " + username + ", valid " + std::to_string(ttl.count() / 3600) + "h";
+        if (auto r = store_.append_audit(e); !r) return fail(r.error());
+        // The only place the token is shown: stdout of this command.
+        out_ << "Admin API token for " << username << " (shown once; valid until " << format_time(now + ttl)
+             << "):\n\n  " << token << "\n\nuse it as: curl -H \"Authorization: Bearer $TOKEN\" "
+             << (apex_url().empty() ? "<the gateway's address>" : apex_url()) << "/api/me\n";
+        return 0;
+    }
+
     const gateway_config& config_;
     store& store_;
     tunnel_admin admin_;
@@ -328,7 +384,9 @@ std::string admin_usage() {
            "  users list                              every user\n"
            "  users create NAME [--admin]             a local user (owner of tunnels)\n"
            "  audit [--since 1h] [--event E] [--tunnel NAME] [--user U] [--limit N]\n"
-           "                                          the audit log, oldest first\n";
+           "                                          the audit log, oldest first\n"
+           "  setup-link                              a one-time admin login link for the dashboard\n"
+           "  api-tokens issue --user NAME [--ttl 30d]  an admin API token (Authorization: Bearer)\n";
 }
 
 }  // namespace warren

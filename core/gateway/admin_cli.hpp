@@ -6,6 +6,7 @@
 //   keys issue NAME | keys revoke NAME
 //   users list | users create NAME [--admin]
 //   audit [--since 1h] [--event E] [--tunnel T] [--user U] [--limit N]
+//   setup-link | api-tokens issue --user U [--ttl 30d]
 #include "config/gateway_config.hpp"
 
 #include <warren/store.hpp>

@@ -180,6 +180,14 @@ field duration_field(std::string_view key, milliseconds& out, milliseconds min) 
             }};
 }
 
+value_problem check_env_name(std::string_view text) {
+    const bool ok = !text.empty() && !(text[0] >= '0' && text[0] <= '9') &&
+                    text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") ==
+                        std::string_view::npos;
+    if (ok) return {};
+    return {"must name an environment variable (letters, digits, _), not hold the secret itself"};
+}
+
 value_problem check_log_level(std::string_view text) {
     return check_one_of(text, log_levels);
 }
@@ -221,6 +229,7 @@ std::vector<table_spec> table_specs(gateway_config& config) {
           count_field("max_streams", tunnels.max_streams, 1, u32_max),
           count_field("max_tunnels", tunnels.max_tunnels, 1, u32_max),
           count_field("max_tunnels_per_user", tunnels.max_tunnels_per_user, 0, 1'000'000),
+          bool_field("first_login_tunnel", tunnels.first_login_tunnel),
           size_field("stream_window", tunnels.stream_window, 64 * kib, gib),
           size_field("connection_window", tunnels.connection_window, 64 * kib, gib),
           size_field("max_frame_payload", tunnels.max_frame_payload, kib, mib),
@@ -232,6 +241,10 @@ std::vector<table_spec> table_specs(gateway_config& config) {
           duration_field("header_timeout", limits.header_timeout, positive),
           duration_field("idle_timeout", limits.idle_timeout, positive),
           duration_field("handshake_timeout", limits.handshake_timeout, positive)}},
+        {"sessions",
+         {string_field("secret_env", config.sessions.secret_env, check_env_name),
+          duration_field("ttl", config.sessions.ttl, milliseconds(60'000)),
+          bool_field("setup_link", config.sessions.setup_link)}},
         {"log",
          {string_field("level", log.level, check_log_level),
           string_field("format", log.format, check_log_format)}},

@@ -33,6 +33,7 @@ struct tunnel_settings {
     std::uint32_t max_streams = 1000;                   // concurrent streams per tunnel
     std::uint32_t max_tunnels = 10'000;                 // connected tunnels per gateway
     std::uint32_t max_tunnels_per_user = 5;             // keyed tunnels a non-admin may own; 0 = none
+    bool first_login_tunnel = true;                     // a user's first login creates one tunnel
     std::uint32_t stream_window = 4u << 20;             // per-stream credit, bytes
     std::uint32_t connection_window = 64u << 20;        // per-tunnel credit: 16 stalled readers before it binds
     std::uint32_t max_frame_payload = 64u << 10;        // DATA chunk size
@@ -46,6 +47,16 @@ struct limit_settings {
     std::chrono::milliseconds header_timeout{10'000};  // slowloris guard
     std::chrono::milliseconds idle_timeout{120'000};   // keep-alive / body inactivity
     std::chrono::milliseconds handshake_timeout{10'000};
+};
+
+// [sessions]: the dashboard's login sessions and admin API tokens.
+struct session_settings {
+    // The environment variable holding the signing secret (32+ bytes); empty:
+    // one is generated on first start and kept in the store.
+    std::string secret_env;
+    std::chrono::milliseconds ttl{12 * 3600 * 1000};  // how long a login lasts
+    // Print a one-time admin login link at start when no [[auth]] is configured.
+    bool setup_link = true;
 };
 
 struct log_settings {
@@ -85,6 +96,7 @@ struct gateway_config {
     server_settings server;
     tunnel_settings tunnels;
     limit_settings limits;
+    session_settings sessions;
     log_settings log;
     plugin_settings plugins;
     // The gateway needs a store, but a file without one still parses: the CLI

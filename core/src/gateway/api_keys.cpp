@@ -16,6 +16,12 @@ constexpr std::size_t key_length = 3 + 43;
 
 }  // namespace
 
+std::string connect_command(std::string_view apex_url, std::string_view key) {
+    std::string out = "warren http 3000";
+    if (!apex_url.empty() && apex_url != "http://localhost:8080") out.append(" --server ").append(apex_url);
+    return out.append(" --token ").append(key);
+}
+
 new_api_key make_api_key() {
     new_api_key k;
     k.key = std::string(api_key_marker) + random_token(32);

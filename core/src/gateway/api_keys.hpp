@@ -23,6 +23,11 @@ struct new_api_key {
 
 new_api_key make_api_key();
 
+// What a developer runs to connect with `key` to the gateway at `apex_url`
+// ("https://example.com"): --server is left out when it is the client's
+// default (http://localhost:8080) or unknown (empty).
+std::string connect_command(std::string_view apex_url, std::string_view key);
+
 // The prefix of a well-formed key; nullopt for anything else (so a malformed
 // key never reaches the store).
 std::optional<std::string> api_key_prefix(std::string_view key);

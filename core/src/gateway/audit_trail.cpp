@@ -6,9 +6,11 @@
 
 namespace warren {
 
-audit_trail::audit_trail(store& s, blocking_pool& pool, metrics_registry& metrics, std::size_t max_pending)
+audit_trail::audit_trail(store& s, blocking_pool& pool, metrics_registry& metrics, change_feed* feed,
+                         std::size_t max_pending)
     : store_(s),
       pool_(pool),
+      feed_(feed),
       max_pending_(max_pending),
       dropped_(metrics.add_counter("warren_audit_dropped_total",
                                    "Audit rows dropped because too many were waiting for the store.")),
@@ -30,9 +32,10 @@ void audit_trail::record(audit_entry entry) {
                 spdlog::warn("audit log: the store failed to write a row ({}); further failures are counted "
                              "in warren_audit_failed_total",
                              r.error().message);
-        } else if (failing_.exchange(false)) {
-            spdlog::info("audit log: the store writes rows again");
+            return;
         }
+        if (feed_) feed_->bump(change::audit);
+        if (failing_.exchange(false)) spdlog::info("audit log: the store writes rows again");
     });
 }
 

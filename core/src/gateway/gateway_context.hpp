@@ -2,7 +2,9 @@
 // What every part of a running gateway shares: settings, the tunnel registry,
 // metrics and the drain state. Created once by the gateway; read-mostly.
 #include "config/gateway_config.hpp"
+#include "gateway/change_feed.hpp"
 #include "gateway/gateway_metrics.hpp"
+#include "gateway/traffic_ledger.hpp"
 #include "gateway/tunnel_registry.hpp"
 
 #include <atomic>
@@ -21,6 +23,7 @@ namespace warren {
 
 class audit_trail;
 class request_log_dispatcher;
+class sessions;
 
 struct gateway_context {
     gateway_context(const gateway_config& c, metrics_registry& m)
@@ -32,6 +35,8 @@ struct gateway_context {
     std::atomic<bool> draining{false};
     std::atomic<std::int64_t> active_requests{0};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    change_feed changes;     // what the dashboard's event stream watches
+    traffic_ledger traffic;  // keyed tunnels' requests and bytes today
 
     // Set by run_gateway before listening; they outlive every connection.
     warren::store* store = nullptr;                // the [store] plugin
@@ -39,6 +44,8 @@ struct gateway_context {
     audit_trail* audit = nullptr;                  // connects and rejections
     request_log_dispatcher* request_log = nullptr;  // null without [[request_log]] sinks
     http_app* dashboard = nullptr;                 // the [dashboard] plugin, if any
+    http_app* login = nullptr;                     // /login/..., /logout (login_routes)
+    warren::sessions* sessions = nullptr;          // session cookies and API tokens
 
     // Filled in once listening: how the public reaches us, for the URLs we
     // hand out. From [server] public_url when set (behind a reverse proxy or

@@ -1,12 +1,17 @@
 #include "gateway/gateway_server.hpp"
 
+#include "auth/sessions.hpp"
+#include "auth/setup_link.hpp"
+#include "gateway/admin_service.hpp"
 #include "gateway/audit_trail.hpp"
 #include "gateway/blocking_pool.hpp"
 #include "gateway/gateway_context.hpp"
 #include "gateway/keyed_tunnel_sync.hpp"
 #include "gateway/listener.hpp"
+#include "gateway/login_routes.hpp"
 #include "gateway/registry_directory.hpp"
 #include "gateway/request_log_dispatcher.hpp"
+#include "gateway/tunnel_admin.hpp"
 #include "plugins/gateway_services.hpp"
 #include "plugins/plugin_loader.hpp"
 
@@ -25,6 +30,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <unistd.h>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -138,6 +145,28 @@ net::awaitable<void> drain(net::io_context& ioc, gateway_context& ctx, listener&
     ioc.stop();
 }
 
+// With no OAuth provider, the way in is a one-time admin link. It goes to
+// the terminal only, never through the logger: a log file must not hold a
+// working login. Not on a terminal (a service, output redirected to a
+// file), the operator makes one with the CLI instead.
+void offer_setup_link(setup_links& setup, const gateway_context& ctx) {
+    if (!::isatty(STDERR_FILENO)) {
+        spdlog::info("no [[auth]] provider: sign in to the dashboard with a one-time link from "
+                     "`warren-gateway --config {} setup-link`",
+                     ctx.config.source.empty() ? "gateway.toml" : ctx.config.source.string());
+        return;
+    }
+    auto token = setup.create(std::chrono::system_clock::now());
+    if (!token) {
+        spdlog::warn("no setup link: {}", token.error().message);
+        return;
+    }
+    const std::string text = "\n  Dashboard: open this one-time admin link (valid 15 minutes, single use):\n\n    " +
+                             setup_url(ctx.apex_url(), *token) + "\n\n";
+    std::fputs(text.c_str(), stderr);
+    std::fflush(stderr);
+}
+
 }  // namespace
 
 int run_gateway(const gateway_config& config) {
@@ -156,7 +185,22 @@ int run_gateway(const gateway_config& config) {
     gateway_services services(registry, directory, config.plugins.ca_file);
     const loaded_plugins plugins = load_plugins(config, services);
     blocking_pool blocking(config.server.blocking_threads);
-    audit_trail audit(*plugins.store, blocking, registry);
+    audit_trail audit(*plugins.store, blocking, registry, &ctx.changes);
+    tunnel_admin tunnels_admin(*plugins.store, config.tunnels.max_tunnels_per_user);
+    sessions session_keeper(sessions::load_secret(*plugins.store, config.sessions.secret_env), *plugins.store,
+                            std::chrono::duration_cast<std::chrono::seconds>(config.sessions.ttl));
+    setup_links setup(*plugins.store);
+    login_routes login(ctx, plugins.auth, setup, tunnels_admin);
+    admin_service admin(ctx, tunnels_admin, &login);
+    services.set_admin(&admin);
+    // The plugins outlive this function's locals only until `plugins` goes:
+    // make sure none of them can reach the admin service after it is gone.
+    struct unset_admin {
+        gateway_services& s;
+        ~unset_admin() { s.set_admin(nullptr); }
+    } unset{services};
+    ctx.sessions = &session_keeper;
+    ctx.login = &login;
     std::optional<request_log_dispatcher> request_log;
     if (!plugins.request_log.empty()) request_log.emplace(sink_entries(plugins.request_log), registry);
     ctx.store = plugins.store.get();
@@ -183,6 +227,8 @@ int run_gateway(const gateway_config& config) {
     set_public_address(ctx, bound.port());
     spdlog::info("warren-gateway {} listening on {}://{} (tunnels at {})", warren_version, tls ? "https" : "http",
                  endpoint_text(bound), ctx.tunnel_url("<name>"));
+
+    if (plugins.auth.empty() && config.sessions.setup_link && ctx.dashboard) offer_setup_link(setup, ctx);
 
     net::co_spawn(ioc, l->run(), net::detached);
     net::co_spawn(ioc, sync_keyed_tunnels(ctx, keyed_tunnel_sync_interval), net::detached);

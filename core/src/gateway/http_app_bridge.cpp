@@ -1,7 +1,9 @@
-// Apex requests for the [dashboard] app: the request is read whole (bodies up
-// to max_app_body), handed to the app on the blocking pool, and its answer
-// written back; the connection's strand serves nothing else meanwhile, as for
-// any request on it.
+// Apex requests for an app (the [dashboard], the sign-in routes): the
+// request is read whole (bodies up to max_app_body), checked and handed to
+// the app on the blocking pool (app_gate.hpp), and its answer written back;
+// the connection's strand serves nothing else meanwhile, as for any request
+// on it.
+#include "gateway/app_gate.hpp"
 #include "gateway/blocking_pool.hpp"
 #include "gateway/http_connection.hpp"
 #include "gateway/streams.hpp"
@@ -28,10 +30,7 @@ bool host_owned(std::string_view name) {
 }  // namespace
 
 template <class Stream>
-net::awaitable<bool> http_connection<Stream>::serve_http_app(http::request_parser& parser) {
-    const auto strand = co_await net::this_coro::executor;
-    const request_head& head = parser.head();
-
+warren::http_request http_connection<Stream>::app_request(const request_head& head) const {
     warren::http_request req;
     req.method = head.method;
     req.target = head.target;
@@ -45,6 +44,14 @@ net::awaitable<bool> http_connection<Stream>::serve_http_app(http::request_parse
     for (const auto& f : head.headers) req.headers.push_back({f.name, f.value});
     req.client_ip = client_ip_;
     req.secure = tls_ || ctx_.scheme == "https";
+    return req;
+}
+
+template <class Stream>
+net::awaitable<bool> http_connection<Stream>::serve_http_app(http::request_parser& parser, http_app& app) {
+    const auto strand = co_await net::this_coro::executor;
+    const request_head& head = parser.head();
+    warren::http_request req = app_request(head);
 
     while (!parser.is_done()) {
         const std::size_t have = req.body.size();
@@ -68,7 +75,7 @@ net::awaitable<bool> http_connection<Stream>::serve_http_app(http::request_parse
         }
     }
 
-    auto call = [app = ctx_.dashboard, r = std::move(req)] { return app->handle(r); };
+    auto call = [&ctx = ctx_, &app, r = std::move(req)]() mutable { return answer_app_request(ctx, app, r); };
     const warren::http_response res = co_await run_blocking(*ctx_.blocking, std::move(call));
 
     simple_response out;
@@ -83,7 +90,9 @@ net::awaitable<bool> http_connection<Stream>::serve_http_app(http::request_parse
     co_return ok && !out.close;
 }
 
-template net::awaitable<bool> http_connection<plain_stream>::serve_http_app(http::request_parser&);
-template net::awaitable<bool> http_connection<tls_stream>::serve_http_app(http::request_parser&);
+template warren::http_request http_connection<plain_stream>::app_request(const request_head&) const;
+template warren::http_request http_connection<tls_stream>::app_request(const request_head&) const;
+template net::awaitable<bool> http_connection<plain_stream>::serve_http_app(http::request_parser&, http_app&);
+template net::awaitable<bool> http_connection<tls_stream>::serve_http_app(http::request_parser&, http_app&);
 
 }  // namespace warren

@@ -263,8 +263,15 @@ net::awaitable<bool> http_connection<Stream>::serve_apex(http::request_parser& p
     const std::string_view path = std::string_view(head.target).substr(0, head.target.find('?'));
     // The core's own pages first; the app may take everything else, "/" too.
     const bool core_page = path == "/_health" || path == "/metrics" || path.starts_with("/_warren/");
-    if (!core_page && ctx_.dashboard && ctx_.dashboard->serves(path)) {
-        const bool keep = co_await serve_http_app(parser);
+    if (path == "/_warren/events" && ctx_.sessions) {
+        const bool keep = co_await serve_events(parser);
+        co_return keep;
+    }
+    http_app* app = nullptr;
+    if (!core_page && ctx_.login && ctx_.login->serves(path)) app = ctx_.login;
+    else if (!core_page && ctx_.dashboard && ctx_.dashboard->serves(path)) app = ctx_.dashboard;
+    if (app) {
+        const bool keep = co_await serve_http_app(parser, *app);
         co_return keep;
     }
     auto r = apex_response(ctx_, head);

@@ -53,8 +53,12 @@ private:
     boost::asio::awaitable<void> linger_close(const boost::asio::any_io_executor& strand);
 
     boost::asio::awaitable<bool> serve_apex(http::request_parser& parser);
-    // Hands an apex request to the [dashboard] app (on the blocking pool).
-    boost::asio::awaitable<bool> serve_http_app(http::request_parser& parser);
+    // Hands an apex request to an app: the [dashboard] or the sign-in routes
+    // (on the blocking pool, through app_gate.hpp).
+    boost::asio::awaitable<bool> serve_http_app(http::request_parser& parser, http_app& app);
+    warren::http_request app_request(const request_head& head) const;
+    // GET /_warren/events: the dashboard's server-sent events (event_stream.cpp).
+    boost::asio::awaitable<bool> serve_events(http::request_parser& parser);
     boost::asio::awaitable<bool> proxy(http::request_parser& parser, const std::shared_ptr<tunnel>& t);
     boost::asio::awaitable<void> pump_request(http::request_parser& parser,
                                               std::shared_ptr<proto::mux_stream> s, exchange& x);

@@ -34,16 +34,20 @@ void apply_keyed_tunnels(gateway_context& ctx, const std::vector<tunnel_record>&
         if (it == active_prefix.end()) why = "the tunnel was deleted";
         else if (it->second != t->credentials().key_prefix) why = "its API key was revoked";
         else continue;
-        spdlog::info("tunnel {} disconnected: {}", t->name(), why);
-        // "replaced" makes the client stop instead of reconnecting in a loop.
-        net::co_spawn(
-            t->strand(),
-            [t, why]() -> net::awaitable<void> {
-                t->session().go_away(proto::goaway_code::replaced, why);
-                co_await t->session().close(why);
-            },
-            net::detached);
+        disconnect_for_good(t, std::move(why));
     }
+}
+
+void disconnect_for_good(const std::shared_ptr<tunnel>& t, std::string why) {
+    spdlog::info("tunnel {} disconnected: {}", t->name(), why);
+    // "replaced" makes the client stop instead of reconnecting in a loop.
+    net::co_spawn(
+        t->strand(),
+        [t, why = std::move(why)]() -> net::awaitable<void> {
+            t->session().go_away(proto::goaway_code::replaced, why);
+            co_await t->session().close(why);
+        },
+        net::detached);
 }
 
 bool sync_keyed_tunnels_now(gateway_context& ctx) {

@@ -19,7 +19,11 @@ namespace warren {
 void apply_keyed_tunnels(gateway_context& ctx, const std::vector<tunnel_record>& tunnels,
                          std::chrono::system_clock::time_point as_of);
 
-// One pass, blocking (used once before listening). False if the store failed.
+// Ends a live session so that its client stops rather than reconnects (its
+// key is no longer good): GOAWAY "replaced" with `why`, then close. Any thread.
+void disconnect_for_good(const std::shared_ptr<tunnel>& t, std::string why);
+
+// One pass, blocking (before listening, and after the dashboard changed tunnels). False if the store failed.
 bool sync_keyed_tunnels_now(gateway_context& ctx);
 
 // Runs until the gateway drains.

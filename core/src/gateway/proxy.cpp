@@ -1,5 +1,6 @@
 // Forwarding one public request through a tunnel stream and its response back.
 // Runs on the tunnel's strand (see http_connection.hpp).
+#include "auth/cookies.hpp"
 #include "gateway/http_connection.hpp"
 #include "gateway/request_log_dispatcher.hpp"
 #include "gateway/streams.hpp"
@@ -27,6 +28,7 @@ template <class Stream>
 struct http_connection<Stream>::exchange {
     net::any_io_executor strand;
     std::string public_host;
+    std::string tunnel_host;  // NAME.DOMAIN, lowercase, no port: whose cookies it may set
     std::string accept;
     unsigned request_version = 11;
     bool is_head = false;
@@ -43,6 +45,17 @@ struct http_connection<Stream>::exchange {
 };
 
 namespace {
+
+// A tunnel serves content the gateway does not control: it must not set
+// cookies for the apex (the dashboard's session) or for other tunnels.
+void drop_foreign_cookies(header_list& headers, std::string_view tunnel_host) {
+    const auto before = headers.size();
+    std::erase_if(headers, [&](const header_field& f) {
+        return iequals(f.name, "set-cookie") && !cookies::tunnel_may_set(f.value, tunnel_host);
+    });
+    if (headers.size() != before)
+        spdlog::debug("{}: dropped {} Set-Cookie with a Domain beyond the tunnel", tunnel_host, before - headers.size());
+}
 
 std::optional<std::uint64_t> parse_length(std::string_view v) {
     std::uint64_t n = 0;
@@ -84,6 +97,7 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
     x.strand = co_await net::this_coro::executor;
     request_head head = parser.head();
     x.public_host = std::string(find_header(head.headers, "host").value_or(""));
+    x.tunnel_host = t->name() + "." + ctx_.config.server.domain;
     x.accept = std::string(find_header(head.headers, "accept").value_or(""));
     x.request_version = head.version;
     x.is_head = head.method == "HEAD";
@@ -139,6 +153,8 @@ net::awaitable<bool> http_connection<Stream>::proxy(http::request_parser& parser
     ctx_.metrics.streams.dec();
     --t->in_flight;
     --ctx_.active_requests;
+    if (t->credentials().keyed)
+        ctx_.traffic.record(t->name(), x.bytes_in, x.bytes_out, std::chrono::system_clock::now());
 
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ctx_.metrics.record(x.status, seconds);
@@ -302,6 +318,7 @@ net::awaitable<void> http_connection<Stream>::forward_response(std::shared_ptr<p
     // with an end marker, so Content-Length passes through and everything else
     // becomes chunked (or close-delimited for HTTP/1.0).
     http::strip_hop_by_hop(head.headers, false);
+    drop_foreign_cookies(head.headers, x.tunnel_host);
     head.version = 11;
     const bool bodyless = x.is_head || head.status == 204 || head.status == 304;
     bool chunked_out = false;
@@ -444,6 +461,7 @@ net::awaitable<void> http_connection<Stream>::pump_upgraded(std::shared_ptr<prot
     }
     x.status = 101;
     http::strip_hop_by_hop(head.headers, true);
+    drop_foreign_cookies(head.headers, x.tunnel_host);
     head.version = 11;
     const std::string head_bytes = http::serialize_head(head);
     auto [wec, n] = co_await net::async_write(stream_, net::buffer(head_bytes), net::as_tuple(net::use_awaitable));

@@ -7,6 +7,9 @@
 
 namespace warren {
 
+// What the SDK shows of one live tunnel.
+live_tunnel describe(const tunnel& t);
+
 class registry_directory final : public tunnel_directory {
 public:
     explicit registry_directory(tunnel_registry& registry) : registry_(registry) {}

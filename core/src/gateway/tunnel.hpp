@@ -44,6 +44,7 @@ public:
     std::chrono::system_clock::time_point connected_at() const noexcept { return connected_at_; }
     const boost::asio::any_io_executor& strand() const noexcept { return session_->get_executor(); }
     proto::mux_session& session() noexcept { return *session_; }
+    const proto::mux_session& session() const noexcept { return *session_; }
 
     // Opens a stream to the client. On failure nothing was sent: the request
     // was provably not delivered and may be retried elsewhere.

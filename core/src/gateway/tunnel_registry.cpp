@@ -99,12 +99,14 @@ tunnel_registry::claim tunnel_registry::claim_keyed(std::string_view name, std::
 
 void tunnel_registry::set_keyed_names(std::unordered_set<std::string> names) {
     std::lock_guard lock(mutex_);
+    if (names == keyed_names_) return;
     keyed_names_ = std::move(names);
+    version_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void tunnel_registry::add_keyed_name(std::string_view name) {
     std::lock_guard lock(mutex_);
-    keyed_names_.emplace(name);
+    if (keyed_names_.emplace(name).second) version_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void tunnel_registry::attach(const std::shared_ptr<tunnel>& t) {
@@ -113,6 +115,7 @@ void tunnel_registry::attach(const std::shared_ptr<tunnel>& t) {
     if (it == entries_.end() || it->second.epoch != t->epoch()) return;
     it->second.live = t;
     it->second.pending = false;
+    version_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void tunnel_registry::detach(const tunnel& t) {
@@ -122,6 +125,7 @@ void tunnel_registry::detach(const tunnel& t) {
     it->second.live.reset();
     it->second.pending = false;
     it->second.reserved_until = clock::now() + grace_;
+    version_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void tunnel_registry::release(std::string_view name, std::uint32_t epoch) {
@@ -130,6 +134,7 @@ void tunnel_registry::release(std::string_view name, std::uint32_t epoch) {
     if (it == entries_.end() || it->second.epoch != epoch) return;
     it->second.pending = false;
     it->second.reserved_until = clock::now() + grace_;
+    version_.fetch_add(1, std::memory_order_relaxed);
 }
 
 tunnel_registry::lookup_result tunnel_registry::lookup(std::string_view name) {

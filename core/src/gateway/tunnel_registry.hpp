@@ -14,6 +14,7 @@
 // anonymous clients cannot take a keyed name.
 #include "gateway/tunnel.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,10 @@ public:
     void clear();
     std::size_t live_count() const;
 
+    // Grows whenever a session attaches or detaches or the keyed names
+    // change: the dashboard's live view polls it.
+    std::uint64_t version() const noexcept { return version_.load(std::memory_order_relaxed); }
+
 private:
     struct entry {
         std::string token_hash;  // SHA-256 of the ownership token
@@ -96,6 +101,7 @@ private:
     std::unordered_set<std::string> keyed_names_;
     std::chrono::milliseconds grace_;
     std::uint32_t next_epoch_ = 1;
+    std::atomic<std::uint64_t> version_{0};
 };
 
 }  // namespace warren

@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 namespace warren {
@@ -150,6 +151,19 @@ std::string redact(std::string_view secret) {
     // Never cut a UTF-8 sequence in half: the result goes into JSON logs.
     while (shown > 0 && (static_cast<unsigned char>(secret[shown]) & 0xc0) == 0x80) --shown;
     return std::string{secret.substr(0, shown)} + "\u2026";
+}
+
+}  // namespace warren
+
+namespace warren {
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
+        throw std::runtime_error("HMAC-SHA256 failed");
+    return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 }  // namespace warren

@@ -61,6 +61,9 @@ private:
     std::unique_ptr<EVP_MD_CTX, ctx_deleter> ctx_;
 };
 
+// HMAC-SHA256 of data under key: 32 raw bytes (session JWTs, CSRF tokens).
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
 // Lowercase hex, as sha256sum prints it.
 std::string to_hex(const void* data, std::size_t size);
 std::string sha256_hex(std::string_view data);
