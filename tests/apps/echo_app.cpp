@@ -1,6 +1,7 @@
 // A [dashboard] app for the tests: serves /echo/... with a JSON description
 // of the request it got (method, path, query, headers, body, client, TLS)
-// and /store/settings/<key> to show it can use the host's store.
+// (and who is signed in) and /store/settings/<key> to show it can use the
+// host's store.
 #include <warren/plugin.hpp>
 
 #include <boost/json.hpp>
@@ -28,6 +29,14 @@ public:
         o["client_ip"] = r.client_ip;
         o["secure"] = r.secure;
         o["user_agent"] = r.header("user-agent");
+        // Who the host says is signed in (SDK 1.1), for the session tests.
+        if (r.session) {
+            o["user"] = r.session->user.identity.username;
+            o["admin"] = r.session->user.admin;
+            o["api_token"] = r.session->api_token;
+        } else {
+            o["user"] = nullptr;
+        }
         return {201,
                 {{"Content-Type", "application/json"}, {"Cache-Control", "private, max-age=5"}, {"X-App", "echo"}},
                 boost::json::serialize(o)};

@@ -38,19 +38,18 @@ std::optional<std::string_view> find(std::string_view cookie_header, std::string
     return found;
 }
 
-std::string set_cookie(std::string_view name, std::string_view value, const attributes& a) {
+std::string set_cookie(std::string_view name, std::string_view value, std::string_view path,
+                       std::optional<std::chrono::seconds> max_age, bool secure) {
     std::string out;
-    out.append(name).append("=").append(value).append("; Path=").append(a.path);
-    if (a.max_age) out.append("; Max-Age=").append(std::to_string(a.max_age->count()));
-    out.append("; HttpOnly; SameSite=").append(a.same_site);
-    if (a.secure) out.append("; Secure");
+    out.append(name).append("=").append(value).append("; Path=").append(path);
+    if (max_age) out.append("; Max-Age=").append(std::to_string(max_age->count()));
+    out.append("; HttpOnly; SameSite=Lax");
+    if (secure) out.append("; Secure");
     return out;
 }
 
-std::string clear_cookie(std::string_view name, const attributes& a) {
-    attributes gone = a;
-    gone.max_age = std::chrono::seconds(0);
-    return set_cookie(name, "", gone);
+std::string clear_cookie(std::string_view name, std::string_view path, bool secure) {
+    return set_cookie(name, "", path, std::chrono::seconds(0), secure);
 }
 
 bool tunnel_may_set(std::string_view set_cookie_value, std::string_view tunnel_host) {

@@ -12,19 +12,13 @@ namespace warren::cookies {
 // The first one wins when a name repeats.
 std::optional<std::string_view> find(std::string_view cookie_header, std::string_view name);
 
-struct attributes {
-    std::string_view path = "/";
-    std::optional<std::chrono::seconds> max_age;  // none: a browser-session cookie
-    bool secure = false;
-    std::string_view same_site = "Lax";
-};
-
-// "name=value; Path=/; Max-Age=N; HttpOnly; SameSite=Lax[; Secure]". Never
-// a Domain attribute: our cookies are host-only, so a tunnel subdomain
-// never receives them.
-std::string set_cookie(std::string_view name, std::string_view value, const attributes& a);
+// "name=value; Path=P; Max-Age=N; HttpOnly; SameSite=Lax[; Secure]"; no
+// Max-Age without `max_age` (a browser-session cookie). Never a Domain
+// attribute: our cookies are host-only, so a tunnel subdomain never gets them.
+std::string set_cookie(std::string_view name, std::string_view value, std::string_view path,
+                       std::optional<std::chrono::seconds> max_age, bool secure);
 // A Set-Cookie that deletes the cookie (empty, Max-Age=0).
-std::string clear_cookie(std::string_view name, const attributes& a);
+std::string clear_cookie(std::string_view name, std::string_view path, bool secure);
 
 // Whether a response from the tunnel at `tunnel_host` (lowercase, no port)
 // may carry this Set-Cookie value: yes without a Domain attribute (host-only)

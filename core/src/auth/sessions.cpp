@@ -74,11 +74,11 @@ std::string sessions::issue_api_token(const user_record& user, time_point now, s
 }
 
 std::string sessions::session_cookie(std::string_view value, bool secure) const {
-    return cookies::set_cookie(cookie_name, value, {.max_age = ttl_, .secure = secure});
+    return cookies::set_cookie(cookie_name, value, "/", ttl_, secure);
 }
 
 std::string sessions::clear_session_cookie(bool secure) {
-    return cookies::clear_cookie(cookie_name, {.secure = secure});
+    return cookies::clear_cookie(cookie_name, "/", secure);
 }
 
 std::string sessions::csrf_for(std::string_view sid) const {

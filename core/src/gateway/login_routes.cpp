@@ -40,10 +40,7 @@ std::optional<std::string_view> request_cookie(const http_request& r, std::strin
     return std::nullopt;
 }
 
-cookies::attributes login_cookie_attributes(bool secure) {
-    return {.path = "/login", .max_age = std::chrono::duration_cast<std::chrono::seconds>(login_window),
-            .secure = secure};
-}
+constexpr std::string_view login_cookie_path = "/login";
 
 // A small page for a sign-in that did not work: what happened and a way back.
 http_response error_page(int status, std::string_view title, std::string_view message) {
@@ -161,8 +158,8 @@ http_response login_routes::start(auth_provider& p, const http_request& request,
         pending_.emplace(state, std::move(entry));
     }
     http_response r = redirect(*url);
-    r.headers.push_back({"Set-Cookie", cookies::set_cookie(login_cookie, binding,
-                                                           login_cookie_attributes(request.secure))});
+    r.headers.push_back({"Set-Cookie", cookies::set_cookie(login_cookie, binding, login_cookie_path,
+                                                           login_window, request.secure)});
     return r;
 }
 
@@ -271,7 +268,7 @@ http_response login_routes::signed_in(const user_record& user, const http_reques
     http_response r = redirect(std::string(return_to));
     r.headers.push_back({"Set-Cookie", ctx_.sessions->session_cookie(session, request.secure)});
     if (clear_login_cookie)
-        r.headers.push_back({"Set-Cookie", cookies::clear_cookie(login_cookie, login_cookie_attributes(request.secure))});
+        r.headers.push_back({"Set-Cookie", cookies::clear_cookie(login_cookie, login_cookie_path, request.secure)});
     audit("login", request, user.identity.username, 0, "via " + std::string(how));
     spdlog::info("{} signed in via {} from {}", user.identity.username, how, request.client_ip);
     return r;
