@@ -175,7 +175,7 @@ private:
       co_return co_await handle_status(*n);
     }
     if (path == "/cookies") {
-      co_return co_await handle_cookies();
+      co_return co_await handle_cookies(*url);
     }
     if (path == "/trailers") {
       co_return co_await handle_trailers();
@@ -373,7 +373,10 @@ private:
     co_return co_await send(status, "text/plain", body);
   }
 
-  net::awaitable<after> handle_cookies() {
+  // Three host-only cookies, plus with ?domains=A,B one cookie per Domain
+  // attribute (d0=0; Domain=A, d1=1; Domain=B), for the tests of which a
+  // tunnel may set.
+  net::awaitable<after> handle_cookies(const urls::url_view& url) {
     if (co_await drain_body()) {
       co_return after::close;
     }
@@ -381,6 +384,16 @@ private:
     res.insert(http::field::set_cookie, "a=1; Path=/; HttpOnly");
     res.insert(http::field::set_cookie, "b=2; Path=/; Max-Age=3600; SameSite=Lax");
     res.insert(http::field::set_cookie, "c=3; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Secure");
+    if (auto it = url.params().find("domains"); it != url.params().end()) {
+      const std::string list = (*it).value;  // decoded: a copy, not a view
+      std::size_t start = 0;
+      for (int n = 0; start <= list.size(); ++n) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        res.insert(http::field::set_cookie, "d" + std::to_string(n) + "=" + std::to_string(n) +
+                                                "; Path=/; Domain=" + list.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
     res.set(http::field::content_type, "text/plain");
     res.body() = "three cookies\n";
     co_return co_await send(std::move(res));
