@@ -191,13 +191,21 @@ TEST_F(Loader, DefaultDirsAreNextToTheExecutable) {
     EXPECT_EQ(plugin_search_path(settings_), std::vector<fs::path>{fixture_dir});
 }
 
+// "1.1": the SDK version of this build, as messages spell it.
+std::string sdk(unsigned major, unsigned minor) {
+    return std::to_string(major) + "." + std::to_string(minor);
+}
+
 TEST_F(Loader, VersionMismatchesAreRefusedNamingBothSides) {
+    const std::string ours = sdk(sdk_major, sdk_minor);
+    // The fixtures add one to our major (and minor) when they are built.
     EXPECT_EQ(sink_error(sink_named("newer-major")),
-              "t.toml:1:1: [[request_log]] #1 newer-major: built for Warren SDK 2.0, this gateway "
-              "has SDK 1.0; rebuild the plugin against this SDK");
+              "t.toml:1:1: [[request_log]] #1 newer-major: built for Warren SDK " + sdk(sdk_major + 1, sdk_minor) +
+                  ", this gateway has SDK " + ours + "; rebuild the plugin against this SDK");
     EXPECT_EQ(sink_error(sink_named("newer-minor")),
-              "t.toml:1:1: [[request_log]] #1 newer-minor: built for Warren SDK 1.1, newer than "
-              "this gateway's SDK 1.0; upgrade the gateway or rebuild the plugin against SDK 1.0");
+              "t.toml:1:1: [[request_log]] #1 newer-minor: built for Warren SDK " + sdk(sdk_major, sdk_minor + 1) +
+                  ", newer than this gateway's SDK " + ours + "; upgrade the gateway or rebuild the plugin against SDK " +
+                  ours);
     EXPECT_EQ(sink_error(sink_named("wrong-fingerprint")),
               "t.toml:1:1: [[request_log]] #1 wrong-fingerprint: built with gcc-99 "
               "libstdc++-99-cxx11abi1, this gateway with " WARREN_SDK_FINGERPRINT
@@ -206,8 +214,8 @@ TEST_F(Loader, VersionMismatchesAreRefusedNamingBothSides) {
 
 TEST_F(Loader, BrokenDescriptorsAreRefused) {
     EXPECT_EQ(sink_error(sink_named("small-descriptor")),
-              "t.toml:1:1: [[request_log]] #1 small-descriptor: its descriptor has 8 bytes, SDK "
-              "1.0 needs 12: not a Warren plugin");
+              "t.toml:1:1: [[request_log]] #1 small-descriptor: its descriptor has 8 bytes, SDK " +
+                  sdk(sdk_major, sdk_minor) + " needs 12: not a Warren plugin");
     EXPECT_EQ(sink_error(sink_named("no-create")),
               "t.toml:1:1: [[request_log]] #1 no-create: its descriptor has no create function: "
               "not a Warren plugin");

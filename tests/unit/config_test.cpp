@@ -144,16 +144,17 @@ TEST(Durations, ParseEveryUnitAndSums) {
     EXPECT_EQ(parse_duration("30s"), milliseconds(30'000));
     EXPECT_EQ(parse_duration("5m"), milliseconds(300'000));
     EXPECT_EQ(parse_duration("1h"), milliseconds(3'600'000));
+    EXPECT_EQ(parse_duration("7d"), milliseconds(7 * 86'400'000));
     EXPECT_EQ(parse_duration("1m30s"), milliseconds(90'000));
     EXPECT_EQ(parse_duration("0s"), milliseconds(0));
-    for (const char* bad : {"", "30", "s", "1.5s", "30 s", " 30s", "-1s", "1d", "30S", "1h 5m"})
+    for (const char* bad : {"", "30", "s", "1.5s", "30 s", " 30s", "-1s", "1w", "30S", "1h 5m"})
         EXPECT_EQ(parse_duration(bad), std::nullopt) << bad;
 }
 
 TEST(Durations, HugeValuesSaturateIntoTheRangeCheck) {
     EXPECT_GT(*parse_duration("99999999999999999999999h"), milliseconds(24 * 3'600'000));
     EXPECT_EQ(error_of("[server]\ndrain_timeout = \"999999999h\""),
-              "t.toml:2:17: [server] drain_timeout: must be between 0s and 24h "
+              "t.toml:2:17: [server] drain_timeout: must be between 0s and 1d "
               "(got \"999999999h\")");
 }
 
@@ -162,19 +163,20 @@ TEST(Durations, FormatPicksTheLargestExactUnit) {
     EXPECT_EQ(format_duration(milliseconds(250)), "250ms");
     EXPECT_EQ(format_duration(milliseconds(1500)), "1500ms");
     EXPECT_EQ(format_duration(milliseconds(90'000)), "90s");
-    EXPECT_EQ(format_duration(milliseconds(86'400'000)), "24h");
+    EXPECT_EQ(format_duration(milliseconds(3'600'000)), "1h");
+    EXPECT_EQ(format_duration(milliseconds(86'400'000)), "1d");
 }
 
 TEST(Durations, IntegersAreRefusedWithTheReason) {
     EXPECT_EQ(error_of("[tunnels]\nrequest_timeout = 30000\n"),
               "t.toml:2:19: [tunnels] request_timeout: expected a duration string with a unit "
-              "(ms, s, m or h), such as \"250ms\", \"30s\", \"5m\" or \"1h\" (got 30000)");
+              "(ms, s, m, h or d), such as \"250ms\", \"30s\", \"5m\" or \"1h\" (got 30000)");
 }
 
 TEST(Durations, ZeroOnlyWhereItMeansSomething) {
     EXPECT_NO_THROW(parse_gateway_config("[tunnels]\nreclaim_grace = \"0s\"\n", "t.toml"));
     EXPECT_EQ(error_of("[tunnels]\nrequest_timeout = \"0s\"\n"),
-              "t.toml:2:19: [tunnels] request_timeout: must be between 1ms and 24h (got \"0s\")");
+              "t.toml:2:19: [tunnels] request_timeout: must be between 1ms and 1d (got \"0s\")");
 }
 
 TEST(Sizes, ParseBinaryAndDecimalUnits) {
@@ -289,7 +291,7 @@ TEST(Errors, UnknownTables) {
               "t.toml:1:2: [requests_log]: unknown table, did you mean [[request_log]]?");
     EXPECT_EQ(error_of("[[providers]]\n"),
               "t.toml:1:3: [[providers]]: unknown table (expected one of server, tunnels, limits, "
-              "log, plugins, store, auth, request_log, dashboard)");
+              "sessions, log, plugins, store, auth, request_log, dashboard)");
     EXPECT_EQ(error_of("[server.tls]\ncert = \"x\"\n"),
               "t.toml:1:9: [server] tls: unknown key (expected one of listen, domain, public_url, "
               "tls_cert, tls_key, threads, blocking_threads, drain_timeout)");
@@ -300,7 +302,7 @@ TEST(Errors, KeyAboveItsTable) {
               "t.toml:1:1: listen: unknown top-level key, did you mean [server] listen?");
     EXPECT_EQ(error_of("colour = 1\n"),
               "t.toml:1:1: colour: unknown top-level key (keys belong in the tables server, "
-              "tunnels, limits, log, plugins, store, auth, request_log, dashboard)");
+              "tunnels, limits, sessions, log, plugins, store, auth, request_log, dashboard)");
     EXPECT_EQ(error_of("ca_file = \"ca.pem\"\n"),
               "t.toml:1:1: ca_file: unknown top-level key, did you mean [plugins] ca_file?");
 }
@@ -726,6 +728,35 @@ TEST(Suggestions, NearestName) {
     EXPECT_EQ(nearest_name("Listen", names), "listen");
     EXPECT_EQ(nearest_name("domian", names), "domain");
     EXPECT_EQ(nearest_name("colour", names), "");
+}
+
+}  // namespace
+}  // namespace warren
+
+namespace warren {
+namespace {
+
+TEST(Sessions, DefaultsAndEveryKey) {
+    const auto d = parse_gateway_config("", "t.toml");
+    EXPECT_EQ(d.sessions.secret_env, "");
+    EXPECT_EQ(d.sessions.ttl, std::chrono::hours(12));
+    EXPECT_TRUE(d.sessions.setup_link);
+    EXPECT_TRUE(d.tunnels.first_login_tunnel);
+    const auto c = parse_gateway_config(
+        "[sessions]\nsecret_env = \"WARREN_SESSION_SECRET\"\nttl = \"7d\"\nsetup_link = false\n"
+        "[tunnels]\nfirst_login_tunnel = false\n",
+        "t.toml");
+    EXPECT_EQ(c.sessions.secret_env, "WARREN_SESSION_SECRET");
+    EXPECT_EQ(c.sessions.ttl, std::chrono::hours(7 * 24));
+    EXPECT_FALSE(c.sessions.setup_link);
+    EXPECT_FALSE(c.tunnels.first_login_tunnel);
+}
+
+TEST(Sessions, SecretEnvNamesAVariableNotTheSecret) {
+    EXPECT_THAT(error_of("[sessions]\nsecret_env = \"hunter2 is my secret!\"\n"),
+                ::testing::HasSubstr("must name an environment variable"));
+    EXPECT_THAT(error_of("[sessions]\nsecret_env = \"9LIVES\"\n"), ::testing::HasSubstr("[sessions] secret_env"));
+    EXPECT_THAT(error_of("[sessions]\nttl = \"10s\"\n"), ::testing::HasSubstr("[sessions] ttl: must be between 1m and 90d"));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // The value syntaxes of gateway.toml shared by the core and plugins, so that a
 // plugin's "30s" or "10MiB" means what the core's does:
-//   durations: "250ms", "30s", "5m", "1h" or a sum of them ("1m30s");
+//   durations: "250ms", "30s", "5m", "1h", "7d" or a sum of them ("1m30s");
 //   sizes:     "512B", "64KiB", "4MiB", "1GiB", "1TiB" or decimal "10KB", "10MB",
 //              "1GB", "1TB".
 // Too large a value saturates rather than failing, so the caller's range check
@@ -25,8 +25,8 @@ struct unit {
 inline constexpr std::uint64_t saturated = std::numeric_limits<std::uint64_t>::max();
 
 // Matched in order, so "ms" comes before its prefix "m", "KiB" before "B".
-inline constexpr std::array<unit, 4> duration_units{
-    {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}}};
+inline constexpr std::array<unit, 5> duration_units{
+    {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
 inline constexpr std::array<unit, 9> size_units{{{"KiB", 1ull << 10},
                                                  {"MiB", 1ull << 20},
                                                  {"GiB", 1ull << 30},

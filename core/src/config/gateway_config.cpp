@@ -164,18 +164,17 @@ field size_field(std::string_view key, T& out, std::uint64_t min, std::uint64_t 
             }};
 }
 
-field duration_field(std::string_view key, milliseconds& out, milliseconds min) {
-    return {key, [&out, min](const toml::node& node, const place& at) {
+field duration_field(std::string_view key, milliseconds& out, milliseconds min, milliseconds max = max_duration) {
+    return {key, [&out, min, max](const toml::node& node, const place& at) {
                 std::optional<milliseconds> value;
                 if (const auto* text = node.as_string()) value = parse_duration(text->get());
                 if (!value)
                     fail_value(at, node,
-                               "expected a duration string with a unit (ms, s, m or h), such as "
+                               "expected a duration string with a unit (ms, s, m, h or d), such as "
                                "\"250ms\", \"30s\", \"5m\" or \"1h\"");
-                if (*value < min || *value > max_duration)
+                if (*value < min || *value > max)
                     fail_value(at, node,
-                               concat({"must be between ", format_duration(min), " and ",
-                                       format_duration(max_duration)}));
+                               concat({"must be between ", format_duration(min), " and ", format_duration(max)}));
                 out = *value;
             }};
 }
@@ -243,7 +242,7 @@ std::vector<table_spec> table_specs(gateway_config& config) {
           duration_field("handshake_timeout", limits.handshake_timeout, positive)}},
         {"sessions",
          {string_field("secret_env", config.sessions.secret_env, check_env_name),
-          duration_field("ttl", config.sessions.ttl, milliseconds(60'000)),
+          duration_field("ttl", config.sessions.ttl, milliseconds(60'000), milliseconds(90LL * 86'400'000)),
           bool_field("setup_link", config.sessions.setup_link)}},
         {"log",
          {string_field("level", log.level, check_log_level),
