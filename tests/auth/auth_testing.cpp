@@ -38,7 +38,8 @@ const auth_flavour& github_flavour() {
                                 "an organization",
                                 "/github-api/user",
                                 "/github/login/oauth/access_token",
-                                "/github/login/oauth/authorize"};
+                                "/github/login/oauth/authorize",
+                                WARREN_SOURCE_DIR "/plugins/auth-github/gateway.toml"};
     return f;
 }
 
@@ -54,7 +55,8 @@ const auth_flavour& gitlab_flavour() {
                                 "a group",
                                 "/gitlab/api/v4/user",
                                 "/gitlab/oauth/token",
-                                "/gitlab/oauth/authorize"};
+                                "/gitlab/oauth/authorize",
+                                WARREN_SOURCE_DIR "/plugins/auth-gitlab/gateway.toml"};
     return f;
 }
 

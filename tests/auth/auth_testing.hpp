@@ -35,6 +35,7 @@ struct auth_flavour {
     std::string user_path;        // the profile's path at the fake: "/github-api/user"
     std::string token_path;       // "/github/login/oauth/access_token"
     std::string authorize_path;   // "/github/login/oauth/authorize"
+    std::filesystem::path sample; // plugins/auth-github/gateway.toml
     std::string base(const fake_oauth& f) const;  // its base_url at the fake
     std::string api(const fake_oauth& f) const;   // its api_url at the fake
 };

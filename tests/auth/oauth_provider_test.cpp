@@ -15,6 +15,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <thread>
 
@@ -480,6 +482,26 @@ TEST_P(OAuthProvider, TheLoaderReportsAnUnknownKey) {
     const auto p = load_plugin<auth_provider>(good.auth.at(0), settings, host_, loggers);
     EXPECT_EQ(p->id(), "corp");
     EXPECT_THAT(host_.log().text(), Not(HasSubstr("loader-secret-value-1234")));
+}
+
+// The sample in plugins/<plugin>/gateway.toml loads as it is (with its
+// secret variable set) and means what it says.
+TEST_P(OAuthProvider, TheSampleConfigLoads) {
+    std::ifstream in(f().sample);
+    ASSERT_TRUE(in) << f().sample;
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    ::setenv(is_github() ? "GITHUB_CLIENT_SECRET" : "GITLAB_CLIENT_SECRET", "sample-secret-value", 1);
+    const auto config = parse_gateway_config(text, "gateway.toml", f().library.parent_path());
+    ASSERT_EQ(config.auth.size(), 1u);
+    const plugin_settings settings{{f().library.parent_path()}, {}};
+    const auto p = load_plugin<auth_provider>(config.auth.at(0), settings, host_, [this](const std::string&) {
+        return std::shared_ptr<logger>(&host_.log(), [](logger*) {});
+    });
+    EXPECT_EQ(p->id(), f().id);
+    EXPECT_EQ(p->display_name(), f().display_name);
+    const auto url = p->authorization_url({redirect_, "s", make_pkce().challenge});
+    ASSERT_TRUE(url) << url.error().message;
+    EXPECT_EQ(query_of(*url)["scope"], f().default_scopes);
 }
 
 }  // namespace
