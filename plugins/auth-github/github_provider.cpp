@@ -47,7 +47,8 @@ result<user_identity> github_provider::identify(const std::string& access_token)
         who.avatar_url = oauth::string_field(*user, "avatar_url");
     }
     if (who.subject.empty() || who.username.empty())
-        return {errc::unavailable, s.display_name + " answered the profile request without an id and login"};
+        return {errc::unavailable,
+                s.display_name + " answered the profile request without an id and login"};
     if (who.email.empty()) who.email = primary_email(access_token);
 
     if (!s.allowed.empty()) {
@@ -68,7 +69,8 @@ std::string github_provider::primary_email(const std::string& access_token) cons
         oauth::with_query(settings().api_url + "/user/emails", {{"per_page", "100"}}), access_token,
         "the user's e-mail addresses", [&](const boost::json::value& v) {
             const auto* e = v.if_object();
-            if (e == nullptr || !oauth::true_field(*e, "primary") || !oauth::true_field(*e, "verified"))
+            if (e == nullptr || !oauth::true_field(*e, "primary") ||
+                !oauth::true_field(*e, "verified"))
                 return false;
             found = oauth::string_field(*e, "email");
             return !found.empty();

@@ -48,7 +48,8 @@ result<user_identity> gitlab_provider::identify(const std::string& access_token)
         state = oauth::string_field(*user, "state");
     }
     if (who.subject.empty() || who.username.empty())
-        return {errc::unavailable, s.display_name + " answered the profile request without an id and username"};
+        return {errc::unavailable,
+                s.display_name + " answered the profile request without an id and username"};
     // Blocked, deactivated, ldap_blocked, blocked_pending_approval: GitLab
     // itself would not let them in either.
     if (!state.empty() && state != "active")
@@ -56,11 +57,13 @@ result<user_identity> gitlab_provider::identify(const std::string& access_token)
 
     if (!s.allowed.empty()) {
         const auto member = api().find_in_list(
-            oauth::with_query(s.api_url + "/groups", {{"min_access_level", "10"}, {"per_page", "100"}}),
+            oauth::with_query(s.api_url + "/groups",
+                              {{"min_access_level", "10"}, {"per_page", "100"}}),
             access_token, "the user's groups", [&](const boost::json::value& group) {
                 const auto path = oauth::string_field(group, "full_path");
-                return std::any_of(s.allowed.begin(), s.allowed.end(),
-                                   [&](const std::string& allowed) { return oauth::in_group(path, allowed); });
+                return std::any_of(
+                    s.allowed.begin(), s.allowed.end(),
+                    [&](const std::string& allowed) { return oauth::in_group(path, allowed); });
             });
         if (!member) return member.error();
         if (!*member) return not_a_member(who.username, "a group");

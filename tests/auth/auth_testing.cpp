@@ -4,10 +4,10 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include <boost/dll/shared_library.hpp>
-#include <boost/json.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/dll/shared_library.hpp>
+#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -73,11 +73,14 @@ const plugin_descriptor& descriptor_of(const std::filesystem::path& library) {
 config_table auth_table(const auth_flavour& f, const auth_settings& values) {
     std::map<std::string, config_table::entry, std::less<>> entries;
     int line = 2;
-    for (const auto& [key, v] : values) entries[key] = {v, "gateway.toml:" + std::to_string(line++) + ":1"};
-    return config_table("[[auth]] #1 (" + f.plugin + ")", "gateway.toml:1:1", {}, std::move(entries));
+    for (const auto& [key, v] : values)
+        entries[key] = {v, "gateway.toml:" + std::to_string(line++) + ":1"};
+    return config_table("[[auth]] #1 (" + f.plugin + ")", "gateway.toml:1:1", {},
+                        std::move(entries));
 }
 
-auth_settings working_settings(const auth_flavour& f, const fake_oauth& fake, const std::string& secret_env) {
+auth_settings working_settings(const auth_flavour& f, const fake_oauth& fake,
+                               const std::string& secret_env) {
     ::setenv(secret_env.c_str(), fake.client_secret().c_str(), 1);
     return {{"client_id", fake.client_id()},
             {"client_secret_env", secret_env},
@@ -94,7 +97,8 @@ namespace {
 
 std::string base64url(const unsigned char* data, std::size_t size) {
     std::string out(4 * ((size + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
+    const int n =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
     out.resize(static_cast<std::size_t>(n));
     for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
     while (!out.empty() && out.back() == '=') out.pop_back();
@@ -110,7 +114,8 @@ pkce_pair make_pkce() {
     pkce_pair p;
     p.verifier = base64url(random.data(), random.size());  // 43 characters, as RFC 7636 wants
     std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-    SHA256(reinterpret_cast<const unsigned char*>(p.verifier.data()), p.verifier.size(), digest.data());
+    SHA256(reinterpret_cast<const unsigned char*>(p.verifier.data()), p.verifier.size(),
+           digest.data());
     p.challenge = base64url(digest.data(), digest.size());
     return p;
 }
@@ -124,7 +129,8 @@ std::map<std::string, std::string> query_of(std::string_view url) {
 }
 
 callback browse_to_callback(const auth_provider& p, const fake_oauth& fake, std::string_view login,
-                            const pkce_pair& pkce, const std::string& redirect_uri, const std::string& state) {
+                            const pkce_pair& pkce, const std::string& redirect_uri,
+                            const std::string& state) {
     callback c;
     const auto url = p.authorization_url({redirect_uri, state, pkce.challenge});
     if (!url) throw std::runtime_error("authorization_url failed: " + url.error().message);
@@ -136,7 +142,8 @@ callback browse_to_callback(const auth_provider& p, const fake_oauth& fake, std:
     return c;
 }
 
-made_provider auth_session::make(const auth_settings& extra, const std::vector<std::string>& without) {
+made_provider auth_session::make(const auth_settings& extra,
+                                 const std::vector<std::string>& without) {
     auto s = working_settings(f_, fake_);
     for (const auto& [k, v] : extra) s[k] = v;
     for (const auto& k : without) s.erase(k);
@@ -145,7 +152,8 @@ made_provider auth_session::make(const auth_settings& extra, const std::vector<s
     return made;
 }
 
-std::string auth_session::start_error(const auth_settings& extra, const std::vector<std::string>& without) {
+std::string auth_session::start_error(const auth_settings& extra,
+                                      const std::vector<std::string>& without) {
     auto made = make(extra, without);
     EXPECT_FALSE(made.object) << "it started";
     return made.error;
@@ -185,7 +193,8 @@ void auth_session::expect_no_secrets() {
         for (const char* field : {"code", "code_verifier", "client_secret"})
             if (const auto* s = r.at("form").as_object().if_contains(field); s && s->is_string())
                 secrets.emplace_back(s->as_string());
-        if (const auto* a = r.at("headers").as_object().if_contains("authorization"); a && a->is_string()) {
+        if (const auto* a = r.at("headers").as_object().if_contains("authorization");
+            a && a->is_string()) {
             const std::string header(a->as_string());
             secrets.push_back(header.substr(header.find(' ') + 1));
         }
@@ -194,7 +203,8 @@ void auth_session::expect_no_secrets() {
     for (const auto& secret : secrets) {
         if (secret.size() < 8) continue;  // not one of the fake's or the tests'
         EXPECT_THAT(log, Not(HasSubstr(secret))) << "a secret in the plugin's log";
-        for (const auto& m : messages_) EXPECT_THAT(m, Not(HasSubstr(secret))) << "a secret in a message";
+        for (const auto& m : messages_)
+            EXPECT_THAT(m, Not(HasSubstr(secret))) << "a secret in a message";
     }
 }
 

@@ -23,19 +23,19 @@ namespace warren::test {
 
 // Where one plugin's .so is and what the fake answers in its dialect.
 struct auth_flavour {
-    std::string plugin;           // "auth-github"
+    std::string plugin;  // "auth-github"
     std::filesystem::path library;
-    std::string id;               // its default id: "github"
-    std::string display_name;     // "GitHub"
-    std::string allowed_key;      // "allowed_orgs"
-    std::string default_scopes;   // "read:user user:email"
-    std::string allowed_scope;    // added with the allowed list: "read:org"
-    std::string refused_code;     // the token endpoint's error for a bad code
-    std::string membership;       // "an organization" / "a group"
-    std::string user_path;        // the profile's path at the fake: "/github-api/user"
-    std::string token_path;       // "/github/login/oauth/access_token"
-    std::string authorize_path;   // "/github/login/oauth/authorize"
-    std::filesystem::path sample; // plugins/auth-github/gateway.toml
+    std::string id;                // its default id: "github"
+    std::string display_name;      // "GitHub"
+    std::string allowed_key;       // "allowed_orgs"
+    std::string default_scopes;    // "read:user user:email"
+    std::string allowed_scope;     // added with the allowed list: "read:org"
+    std::string refused_code;      // the token endpoint's error for a bad code
+    std::string membership;        // "an organization" / "a group"
+    std::string user_path;         // the profile's path at the fake: "/github-api/user"
+    std::string token_path;        // "/github/login/oauth/access_token"
+    std::string authorize_path;    // "/github/login/oauth/authorize"
+    std::filesystem::path sample;  // plugins/auth-github/gateway.toml
     std::string base(const fake_oauth& f) const;  // its base_url at the fake
     std::string api(const fake_oauth& f) const;   // its api_url at the fake
 };
@@ -96,10 +96,12 @@ public:
 
     // A provider for the fake with `extra` settings on top and the keys in
     // `without` left out; a failure's message is kept for expect_no_secrets.
-    made_provider make(const auth_settings& extra = {}, const std::vector<std::string>& without = {});
+    made_provider make(const auth_settings& extra = {},
+                       const std::vector<std::string>& without = {});
     // The error a provider with these settings fails to start with (a test
     // failure if it starts).
-    std::string start_error(const auth_settings& extra, const std::vector<std::string>& without = {});
+    std::string start_error(const auth_settings& extra,
+                            const std::vector<std::string>& without = {});
 
     result<user_identity> complete(auth_provider& p, const authorization_response& r);
     // The whole flow as `login`: browser to the fake and back, then complete().

@@ -57,7 +57,8 @@ TEST_F(GitHubProvider, EnterpriseStyleUrlsAreUsedAsGiven) {
     // GitHub Enterprise Server: base_url https://ghe.example.com, api_url
     // https://ghe.example.com/api/v3. The fake's /github and /github-api are
     // just as far from the defaults.
-    auto made = make({{"base_url", fake_.url() + "/github"}, {"api_url", fake_.url() + "/github-api"}});
+    auto made =
+        make({{"base_url", fake_.url() + "/github"}, {"api_url", fake_.url() + "/github-api"}});
     ASSERT_TRUE(made.object) << made.error;
     const auto url = made.get().authorization_url({redirect_, "s", make_pkce().challenge});
     EXPECT_THAT(*url, ::testing::StartsWith(fake_.url() + "/github/login/oauth/authorize?"));
@@ -73,8 +74,10 @@ TEST_F(GitHubProvider, ApiRequestsAskForGitHubJson) {
     for (const char* path : {"/github-api/user", "/github-api/user/orgs"}) {
         const auto r = requests_to(path);
         ASSERT_EQ(r.size(), 1u) << path;
-        EXPECT_EQ(r[0].at("headers").at("accept").as_string(), "application/vnd.github+json") << path;
-        EXPECT_THAT(std::string(r[0].at("headers").at("user-agent").as_string()), HasSubstr("warren"))
+        EXPECT_EQ(r[0].at("headers").at("accept").as_string(), "application/vnd.github+json")
+            << path;
+        EXPECT_THAT(std::string(r[0].at("headers").at("user-agent").as_string()),
+                    HasSubstr("warren"))
             << path;
     }
 }
@@ -82,9 +85,11 @@ TEST_F(GitHubProvider, ApiRequestsAskForGitHubJson) {
 TEST_F(GitHubProvider, WithoutReadOrgPrivateMembershipsAreInvisible) {
     // The operator replaced the scopes and left read:org out: warned at
     // start, and GitHub then lists public memberships only.
-    auto made = make({{"allowed_orgs", std::vector<std::string>{"acme"}}, {"scopes", std::string("read:user")}});
+    auto made = make(
+        {{"allowed_orgs", std::vector<std::string>{"acme"}}, {"scopes", std::string("read:user")}});
     ASSERT_TRUE(made.object) << made.error;
-    EXPECT_THAT(host_.log().text(), HasSubstr("warn: scopes leaves out read:org, which allowed_orgs needs"));
+    EXPECT_THAT(host_.log().text(),
+                HasSubstr("warn: scopes leaves out read:org, which allowed_orgs needs"));
     const auto who = sign_in(made.get(), "alice");
     ASSERT_FALSE(who);
     EXPECT_EQ(who.error().code, errc::forbidden);
@@ -105,9 +110,10 @@ TEST_F(GitHubProvider, ARedirectUriMismatchIsTheOperatorsProblem) {
     const auto who = complete(made.get(), {cb.code, pkce.verifier, "https://elsewhere.example/cb"});
     ASSERT_FALSE(who);
     EXPECT_EQ(who.error().code, errc::internal);
-    EXPECT_EQ(who.error().message,
-              "GitHub refused the gateway's OAuth application (redirect_uri_mismatch): check client_id, "
-              "client_secret_env and the application's callback URL");
+    EXPECT_EQ(
+        who.error().message,
+        "GitHub refused the gateway's OAuth application (redirect_uri_mismatch): check client_id, "
+        "client_secret_env and the application's callback URL");
 }
 
 }  // namespace

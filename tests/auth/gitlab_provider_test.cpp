@@ -21,7 +21,8 @@ protected:
 
 TEST_F(GitLabProvider, ASubgroupOfAnAllowedGroupCounts) {
     // alice is in acme/dev only.
-    for (const auto& allowed : {strings{"acme"}, strings{"ACME/Dev"}, strings{"/acme/"}, strings{"x", "acme"}}) {
+    for (const auto& allowed :
+         {strings{"acme"}, strings{"ACME/Dev"}, strings{"/acme/"}, strings{"x", "acme"}}) {
         auto made = make({{"allowed_groups", allowed}});
         ASSERT_TRUE(made.object) << made.error;
         const auto who = sign_in(made.get(), "alice");
@@ -34,8 +35,9 @@ TEST_F(GitLabProvider, ASubgroupOfAnAllowedGroupCounts) {
         const auto who = sign_in(made.get(), "alice");
         ASSERT_FALSE(who) << refused.front();
         EXPECT_EQ(who.error().code, errc::forbidden);
-        EXPECT_EQ(who.error().message,
-                  "alice is not a member of a group allowed to sign in here (" + refused.front() + ")");
+        EXPECT_EQ(
+            who.error().message,
+            "alice is not a member of a group allowed to sign in here (" + refused.front() + ")");
     }
     const auto groups = requests_to("/gitlab/api/v4/groups");
     ASSERT_FALSE(groups.empty());
@@ -69,7 +71,8 @@ TEST_F(GitLabProvider, TheApiUrlDefaultsToBaseUrlApiV4) {
 
 TEST_F(GitLabProvider, TheApiUrlCanBeSetApart) {
     // A self-hosted GitLab whose API sits behind another URL.
-    auto made = make({{"api_url", fake_.url() + "/gitlab-api"}, {"allowed_groups", strings{"acme"}}});
+    auto made =
+        make({{"api_url", fake_.url() + "/gitlab-api"}, {"allowed_groups", strings{"acme"}}});
     ASSERT_TRUE(made.object) << made.error;
     const auto who = sign_in(made.get(), "alice");
     ASSERT_TRUE(who) << who.error().message;
@@ -97,7 +100,8 @@ TEST_F(GitLabProvider, TwoInstancesSignInApart) {
 TEST_F(GitLabProvider, WithoutAnApiScopeTheGroupsCannotBeListed) {
     auto made = make({{"allowed_groups", strings{"acme"}}, {"scopes", std::string("read_user")}});
     ASSERT_TRUE(made.object) << made.error;
-    EXPECT_THAT(host_.log().text(), HasSubstr("warn: scopes leaves out read_api, which allowed_groups needs"));
+    EXPECT_THAT(host_.log().text(),
+                HasSubstr("warn: scopes leaves out read_api, which allowed_groups needs"));
     // GitLab answers 403 insufficient_scope: the operator's to fix, not the user's.
     const auto who = sign_in(made.get(), "alice");
     ASSERT_FALSE(who);
@@ -112,7 +116,8 @@ TEST_F(GitLabProvider, AWrongClientSecretIsInvalidClient) {
     const auto who = sign_in(made.get(), "alice");
     ASSERT_FALSE(who);
     EXPECT_EQ(who.error().code, errc::internal);
-    EXPECT_THAT(who.error().message, HasSubstr("GitLab refused the gateway's OAuth application (invalid_client)"));
+    EXPECT_THAT(who.error().message,
+                HasSubstr("GitLab refused the gateway's OAuth application (invalid_client)"));
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ TEST(NextLink, FindsTheNextPage) {
                         R"(<https://g.example/api/v4/groups?page=3>; title="x"; rel=next)"),
               "https://g.example/api/v4/groups?page=3");
     EXPECT_EQ(next_link(R"(<https://x.example/p2>; rel="next last")"), "https://x.example/p2");
-    EXPECT_EQ(next_link(R"(<https://x.example/p1>; rel="prev", <https://x.example/p9>; rel="last")"), "");
+    EXPECT_EQ(
+        next_link(R"(<https://x.example/p1>; rel="prev", <https://x.example/p9>; rel="last")"), "");
     EXPECT_EQ(next_link(""), "");
     EXPECT_EQ(next_link("garbage; rel=\"next\""), "");
     EXPECT_EQ(next_link("<https://x.example/unterminated; rel=\"next\""), "");

@@ -10,10 +10,10 @@
 #include "auth_testing.hpp"
 #include "plugins/plugin_loader.hpp"
 
-#include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include <fstream>
 #include <iterator>
@@ -41,8 +41,8 @@ std::string flavour_name(const ::testing::TestParamInfo<const auth_flavour*>& in
     return info.param->id == "github" ? "GitHub" : "GitLab";
 }
 
-INSTANTIATE_TEST_SUITE_P(Plugins, OAuthProvider, ::testing::Values(&github_flavour(), &gitlab_flavour()),
-                         flavour_name);
+INSTANTIATE_TEST_SUITE_P(Plugins, OAuthProvider,
+                         ::testing::Values(&github_flavour(), &gitlab_flavour()), flavour_name);
 
 // ---- the library ----
 
@@ -111,7 +111,8 @@ TEST_P(OAuthProvider, ScopesGrowWithTheAllowedListAndCanBeReplaced) {
 TEST_P(OAuthProvider, AuthorizationUrlNeedsStateAndChallenge) {
     auto made = make();
     ASSERT_TRUE(made.object) << made.error;
-    EXPECT_EQ(made.get().authorization_url({redirect_, "", "challenge"}).error().code, errc::invalid);
+    EXPECT_EQ(made.get().authorization_url({redirect_, "", "challenge"}).error().code,
+              errc::invalid);
     EXPECT_EQ(made.get().authorization_url({redirect_, "state", ""}).error().code, errc::invalid);
     EXPECT_EQ(made.get().authorization_url({"", "state", "challenge"}).error().code, errc::invalid);
 }
@@ -164,7 +165,8 @@ TEST_P(OAuthProvider, TheTokenRequestCarriesSecretVerifierAndRedirectIntact) {
 
     const auto user = requests_to(f().user_path);
     ASSERT_EQ(user.size(), 1u);
-    EXPECT_THAT(std::string(user[0].at("headers").at("authorization").as_string()), StartsWith("Bearer "));
+    EXPECT_THAT(std::string(user[0].at("headers").at("authorization").as_string()),
+                StartsWith("Bearer "));
 }
 
 TEST_P(OAuthProvider, TheConfiguredIdAndNameAreUsed) {
@@ -187,7 +189,8 @@ TEST_P(OAuthProvider, AReplayedCodeIsUnauthorized) {
     const auto again = complete(made.get(), {cb.code, pkce.verifier, redirect_});
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().code, errc::unauthorized);
-    EXPECT_EQ(again.error().message, f().display_name + " refused the sign-in: " + f().refused_code);
+    EXPECT_EQ(again.error().message,
+              f().display_name + " refused the sign-in: " + f().refused_code);
 }
 
 TEST_P(OAuthProvider, AWrongVerifierIsUnauthorized) {
@@ -208,12 +211,16 @@ TEST_P(OAuthProvider, AnExpiredOrUnknownCodeIsUnauthorized) {
     const auto pkce = make_pkce();
     const auto cb = browse_to_callback(made.get(), fake_, "alice", pkce, redirect_);
     fake_.expire_codes();
-    EXPECT_EQ(complete(made.get(), {cb.code, pkce.verifier, redirect_}).error().code, errc::unauthorized);
-    EXPECT_EQ(complete(made.get(), {"made-up-code-0123456789", pkce.verifier, redirect_}).error().code,
+    EXPECT_EQ(complete(made.get(), {cb.code, pkce.verifier, redirect_}).error().code,
               errc::unauthorized);
+    EXPECT_EQ(
+        complete(made.get(), {"made-up-code-0123456789", pkce.verifier, redirect_}).error().code,
+        errc::unauthorized);
     // Nothing to exchange: refused without asking the provider.
-    EXPECT_EQ(complete(made.get(), {"", pkce.verifier, redirect_}).error().code, errc::unauthorized);
-    EXPECT_EQ(complete(made.get(), {"some-code-value", "", redirect_}).error().code, errc::unauthorized);
+    EXPECT_EQ(complete(made.get(), {"", pkce.verifier, redirect_}).error().code,
+              errc::unauthorized);
+    EXPECT_EQ(complete(made.get(), {"some-code-value", "", redirect_}).error().code,
+              errc::unauthorized);
     EXPECT_EQ(requests_to(f().token_path).size(), 2u);
 }
 
@@ -225,7 +232,8 @@ TEST_P(OAuthProvider, AWrongClientSecretIsTheOperatorsProblem) {
     ASSERT_FALSE(who);
     EXPECT_EQ(who.error().code, errc::internal);
     EXPECT_THAT(who.error().message, HasSubstr("client_secret_env"));
-    EXPECT_THAT(host_.log().text(), HasSubstr("warn: sign-in failed: " + f().display_name + " refused"));
+    EXPECT_THAT(host_.log().text(),
+                HasSubstr("warn: sign-in failed: " + f().display_name + " refused"));
     EXPECT_THAT(host_.log().text(), Not(HasSubstr("definitely-not-the-secret")));
     EXPECT_THAT(who.error().message, Not(HasSubstr("definitely-not-the-secret")));
 }
@@ -238,8 +246,8 @@ TEST_P(OAuthProvider, SomeoneOutsideTheAllowedListIsForbidden) {
     const auto who = sign_in(made.get(), "bob");
     ASSERT_FALSE(who);
     EXPECT_EQ(who.error().code, errc::forbidden);
-    EXPECT_EQ(who.error().message,
-              "bob is not a member of " + f().membership + " allowed to sign in here (acme, widgets)");
+    EXPECT_EQ(who.error().message, "bob is not a member of " + f().membership +
+                                       " allowed to sign in here (acme, widgets)");
     EXPECT_THAT(host_.log().text(), HasSubstr("info: sign-in failed: bob is not a member"));
 }
 
@@ -258,8 +266,9 @@ TEST_P(OAuthProvider, MembershipsArePagedThrough) {
     // 150 memberships: the allowed one is on the second page of 100.
     json::array names;
     for (int i = 0; i < 150; ++i) names.emplace_back("team-" + std::to_string(i));
-    json::object user{{"login", "many"}, {"id", 2001}, {"name", "Many Teams"}, {"email", "many@example.com"},
-                      {"orgs", names},   {"groups", names}};
+    json::object user{{"login", "many"},      {"id", 2001},
+                      {"name", "Many Teams"}, {"email", "many@example.com"},
+                      {"orgs", names},        {"groups", names}};
     fake_.set_users(json::serialize(json::array{user}));
 
     auto allowed = make({{f().allowed_key, std::vector<std::string>{"team-142"}}});
@@ -274,7 +283,8 @@ TEST_P(OAuthProvider, MembershipsArePagedThrough) {
     int second_pages = 0;
     for (const auto& r : requests()) {
         const auto& q = r.at("query").as_object();
-        if (const auto* page = q.if_contains("page"); page && page->as_string() == "2") ++second_pages;
+        if (const auto* page = q.if_contains("page"); page && page->as_string() == "2")
+            ++second_pages;
         if (const auto* per_page = q.if_contains("per_page")) {
             EXPECT_EQ(per_page->as_string(), "100");
         }
@@ -313,8 +323,10 @@ TEST_P(OAuthProvider, NothingListeningIsUnavailable) {
     const auto who = complete(made.get(), {"some-code-value", make_pkce().verifier, redirect_});
     ASSERT_FALSE(who);
     EXPECT_EQ(who.error().code, errc::unavailable);
-    EXPECT_THAT(who.error().message, StartsWith(f().display_name + " could not be reached for the token request"));
-    EXPECT_THAT(host_.log().text(), HasSubstr("warn: sign-in failed: " + f().display_name + " could not be reached"));
+    EXPECT_THAT(who.error().message,
+                StartsWith(f().display_name + " could not be reached for the token request"));
+    EXPECT_THAT(host_.log().text(),
+                HasSubstr("warn: sign-in failed: " + f().display_name + " could not be reached"));
 }
 
 TEST_P(OAuthProvider, ATokenEndpointAnswering500IsUnavailable) {
@@ -337,7 +349,8 @@ TEST_P(OAuthProvider, AProfileAnswering502IsUnavailable) {
     const auto who = sign_in(made.get(), "alice");
     ASSERT_FALSE(who);
     EXPECT_EQ(who.error().code, errc::unavailable);
-    EXPECT_EQ(who.error().message, f().display_name + " answered 502 to the request for the user's profile");
+    EXPECT_EQ(who.error().message,
+              f().display_name + " answered 502 to the request for the user's profile");
 }
 
 TEST_P(OAuthProvider, GarbageIsUnavailable) {
@@ -392,10 +405,13 @@ TEST_P(OAuthProvider, ConcurrentSignInsEachGetTheirUser) {
     }
     std::vector<std::thread> threads;
     for (auto& a : attempts)
-        threads.emplace_back([&p, &a, this] { a.who = p.complete({a.cb.code, a.pkce.verifier, redirect_}); });
+        threads.emplace_back([&p, &a, this] {
+            a.who = p.complete({a.cb.code, a.pkce.verifier, redirect_});
+        });
     for (auto& t : threads) t.join();
     for (const auto& a : attempts) {
-        ASSERT_TRUE(a.who && *a.who) << a.login << ": " << (a.who && !*a.who ? a.who->error().message : "");
+        ASSERT_TRUE(a.who && *a.who)
+            << a.login << ": " << (a.who && !*a.who ? a.who->error().message : "");
         EXPECT_EQ((*a.who)->username, a.login);
     }
 }
@@ -403,28 +419,35 @@ TEST_P(OAuthProvider, ConcurrentSignInsEachGetTheirUser) {
 // ---- configuration ----
 
 TEST_P(OAuthProvider, MissingClientIdIsAConfigError) {
-    EXPECT_EQ(start_error({}, {"client_id"}), "gateway.toml:1:1: [[auth]] #1 (" + f().plugin + ") client_id: is required");
-    EXPECT_THAT(start_error({{"client_id", std::string()}}), HasSubstr("client_id: must not be empty"));
+    EXPECT_EQ(start_error({}, {"client_id"}),
+              "gateway.toml:1:1: [[auth]] #1 (" + f().plugin + ") client_id: is required");
+    EXPECT_THAT(start_error({{"client_id", std::string()}}),
+                HasSubstr("client_id: must not be empty"));
 }
 
 TEST_P(OAuthProvider, AMissingSecretVariableIsNamedNeverItsValue) {
     ::unsetenv("WARREN_TEST_UNSET_SECRET");
-    const auto unset = start_error({{"client_secret_env", std::string("WARREN_TEST_UNSET_SECRET")}});
-    EXPECT_THAT(unset, HasSubstr("client_secret_env: environment variable WARREN_TEST_UNSET_SECRET is not set or empty"));
+    const auto unset =
+        start_error({{"client_secret_env", std::string("WARREN_TEST_UNSET_SECRET")}});
+    EXPECT_THAT(unset, HasSubstr("client_secret_env: environment variable WARREN_TEST_UNSET_SECRET "
+                                 "is not set or empty"));
     ::setenv("WARREN_TEST_EMPTY_SECRET", "", 1);
     EXPECT_THAT(start_error({{"client_secret_env", std::string("WARREN_TEST_EMPTY_SECRET")}}),
                 HasSubstr("WARREN_TEST_EMPTY_SECRET is not set or empty"));
-    EXPECT_THAT(start_error({}, {"client_secret_env"}), HasSubstr("client_secret_env: is required"));
+    EXPECT_THAT(start_error({}, {"client_secret_env"}),
+                HasSubstr("client_secret_env: is required"));
 }
 
 TEST_P(OAuthProvider, BadUrlsAreConfigErrors) {
-    EXPECT_THAT(start_error({{"base_url", std::string("ftp://files.example")}}),
-                HasSubstr("base_url: expected an http:// or https:// URL (got \"ftp://files.example\")"));
+    EXPECT_THAT(
+        start_error({{"base_url", std::string("ftp://files.example")}}),
+        HasSubstr("base_url: expected an http:// or https:// URL (got \"ftp://files.example\")"));
     EXPECT_THAT(start_error({{"base_url", std::string("github.example.com")}}),
                 HasSubstr("base_url: expected an http:// or https:// URL"));
     EXPECT_THAT(start_error({{"api_url", std::string("https://ghe.example/api?x=1")}}),
                 HasSubstr("api_url: must not have a query"));
-    const auto userinfo = start_error({{"api_url", std::string("https://bot:hunter22@ghe.example/api")}});
+    const auto userinfo =
+        start_error({{"api_url", std::string("https://bot:hunter22@ghe.example/api")}});
     EXPECT_THAT(userinfo, HasSubstr("api_url: must not contain a user name or password"));
     EXPECT_THAT(userinfo, Not(HasSubstr("hunter22")));
 }
@@ -435,8 +458,10 @@ TEST_P(OAuthProvider, ABadIdIsAConfigError) {
         EXPECT_THAT(e, HasSubstr("(" + f().plugin + ") id: ")) << id;
     }
     EXPECT_THAT(start_error({{"id", std::string("setup")}}), HasSubstr("/login/setup"));
-    EXPECT_THAT(start_error({{"timeout", std::string("10")}}), HasSubstr("timeout: expected a duration"));
-    EXPECT_THAT(start_error({{"timeout", std::string("1h")}}), HasSubstr("timeout: is out of range"));
+    EXPECT_THAT(start_error({{"timeout", std::string("10")}}),
+                HasSubstr("timeout: expected a duration"));
+    EXPECT_THAT(start_error({{"timeout", std::string("1h")}}),
+                HasSubstr("timeout: is out of range"));
     EXPECT_THAT(start_error({{"admins", std::vector<std::string>{"alice", " "}}}),
                 HasSubstr("admins: must not contain an empty name"));
 }
@@ -444,7 +469,8 @@ TEST_P(OAuthProvider, ABadIdIsAConfigError) {
 TEST_P(OAuthProvider, PlainHttpToAnotherHostIsWarnedAbout) {
     auto made = make({{"base_url", std::string("http://oauth.example.com")}});
     ASSERT_TRUE(made.object) << made.error;
-    EXPECT_THAT(host_.log().text(), HasSubstr("warn: base_url http://oauth.example.com is plain http"));
+    EXPECT_THAT(host_.log().text(),
+                HasSubstr("warn: base_url http://oauth.example.com is plain http"));
 }
 
 TEST_P(OAuthProvider, TheDefaultsPointAtTheHostedService) {
@@ -490,13 +516,15 @@ TEST_P(OAuthProvider, TheSampleConfigLoads) {
     std::ifstream in(f().sample);
     ASSERT_TRUE(in) << f().sample;
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    ::setenv(is_github() ? "GITHUB_CLIENT_SECRET" : "GITLAB_CLIENT_SECRET", "sample-secret-value", 1);
+    ::setenv(is_github() ? "GITHUB_CLIENT_SECRET" : "GITLAB_CLIENT_SECRET", "sample-secret-value",
+             1);
     const auto config = parse_gateway_config(text, "gateway.toml", f().library.parent_path());
     ASSERT_EQ(config.auth.size(), 1u);
     const plugin_settings settings{{f().library.parent_path()}, {}};
-    const auto p = load_plugin<auth_provider>(config.auth.at(0), settings, host_, [this](const std::string&) {
-        return std::shared_ptr<logger>(&host_.log(), [](logger*) {});
-    });
+    const auto p =
+        load_plugin<auth_provider>(config.auth.at(0), settings, host_, [this](const std::string&) {
+            return std::shared_ptr<logger>(&host_.log(), [](logger*) {});
+        });
     EXPECT_EQ(p->id(), f().id);
     EXPECT_EQ(p->display_name(), f().display_name);
     const auto url = p->authorization_url({redirect_, "s", make_pkce().challenge});

@@ -76,7 +76,8 @@ public:
     void reset() const;
     void fail_next(int status, int count = 1, const std::string& path = {},
                    const std::string& body = {}) const;
-    void delay_next(std::chrono::milliseconds delay, int count = 1, const std::string& path = {}) const;
+    void delay_next(std::chrono::milliseconds delay, int count = 1,
+                    const std::string& path = {}) const;
     void expire_codes() const;
 
     // The fake's stdout and stderr so far (its request lines).

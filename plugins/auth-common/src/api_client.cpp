@@ -15,24 +15,26 @@
 namespace warren::oauth {
 namespace {
 
-std::string encode(std::string_view s) { return boost::urls::encode(s, boost::urls::unreserved_chars); }
+std::string encode(std::string_view s) {
+    return boost::urls::encode(s, boost::urls::unreserved_chars);
+}
 
 // Error codes the provider chose are shown to users and operators: keep
 // them when they look like one ("bad_verification_code"), never echo
 // anything longer.
 std::string safe_error_code(std::string_view code) {
-    const bool plain = !code.empty() && code.size() <= 64 &&
-                       std::all_of(code.begin(), code.end(), [](char c) {
-                           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                  (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-                       });
+    const bool plain =
+        !code.empty() && code.size() <= 64 && std::all_of(code.begin(), code.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '_' || c == '-' || c == '.';
+        });
     return plain ? std::string(code) : std::string("an unexpected error");
 }
 
 // Errors about the gateway's registration, not about the user's code.
 bool is_client_error(std::string_view code) {
     constexpr std::array<std::string_view, 6> client_errors{
-        "incorrect_client_credentials", "invalid_client", "unauthorized_client",
+        "incorrect_client_credentials", "invalid_client",         "unauthorized_client",
         "redirect_uri_mismatch",        "unsupported_grant_type", "invalid_scope"};
     return std::find(client_errors.begin(), client_errors.end(), code) != client_errors.end();
 }
@@ -48,7 +50,8 @@ bool same_origin(std::string_view a, std::string_view b) {
     const auto ua = boost::urls::parse_absolute_uri(a);
     const auto ub = boost::urls::parse_absolute_uri(b);
     return ua && ub && ua->scheme_id() == ub->scheme_id() &&
-           iequals(ua->encoded_host(), ub->encoded_host()) && effective_port(*ua) == effective_port(*ub);
+           iequals(ua->encoded_host(), ub->encoded_host()) &&
+           effective_port(*ua) == effective_port(*ub);
 }
 
 }  // namespace
@@ -84,8 +87,8 @@ std::string next_link(std::string_view header) {
         if (close == std::string_view::npos) break;
         const auto target = header.substr(open + 1, close - open - 1);
         const auto end = header.find('<', close);
-        auto params = header.substr(close + 1, end == std::string_view::npos ? std::string_view::npos
-                                                                            : end - close - 1);
+        auto params = header.substr(
+            close + 1, end == std::string_view::npos ? std::string_view::npos : end - close - 1);
         for (auto rel = params.find("rel="); rel != std::string_view::npos;
              rel = params.find("rel=", rel + 4)) {
             auto value = params.substr(rel + 4);
@@ -117,18 +120,20 @@ api_client::api_client(http_client& http, std::string provider, std::chrono::mil
       timeout_(timeout),
       api_headers_(std::move(api_headers)) {}
 
-result<http_client_response> api_client::send(http_client_request request, std::string_view what) const {
+result<http_client_response> api_client::send(http_client_request request,
+                                              std::string_view what) const {
     request.timeout = timeout_;
     auto response = http_.send(request);
     // The client's message names the host, port and the step that failed
     // (connect, TLS, timeout), never the request's path, headers or body.
     if (!response)
-        return {errc::unavailable, provider_ + " could not be reached for " + std::string(what) + ": " +
-                                       response.error().message};
+        return {errc::unavailable, provider_ + " could not be reached for " + std::string(what) +
+                                       ": " + response.error().message};
     return response;
 }
 
-result<std::string> api_client::exchange_code(const std::string& token_url, const form_fields& form) const {
+result<std::string> api_client::exchange_code(const std::string& token_url,
+                                              const form_fields& form) const {
     constexpr std::string_view what = "the token request";
     http_client_request request;
     request.method = "POST";
@@ -141,7 +146,8 @@ result<std::string> api_client::exchange_code(const std::string& token_url, cons
 
     const int status = response->status;
     if (status >= 500)
-        return {errc::unavailable, provider_ + " answered " + std::to_string(status) + " to " + std::string(what)};
+        return {errc::unavailable,
+                provider_ + " answered " + std::to_string(status) + " to " + std::string(what)};
     boost::system::error_code ec;
     const auto body = boost::json::parse(response->body, ec);
     const auto* object = ec ? nullptr : body.if_object();
@@ -149,7 +155,8 @@ result<std::string> api_client::exchange_code(const std::string& token_url, cons
         if (const auto error = string_field(*object, "error"); !error.empty()) {
             const auto code = safe_error_code(error);
             if (is_client_error(error))
-                return {errc::internal, provider_ + " refused the gateway's OAuth application (" + code +
+                return {errc::internal, provider_ + " refused the gateway's OAuth application (" +
+                                            code +
                                             "): check client_id, client_secret_env and the "
                                             "application's callback URL"};
             return {errc::unauthorized, provider_ + " refused the sign-in: " + code};
@@ -173,17 +180,18 @@ result<api_client::page> api_client::fetch(const std::string& url, const std::st
 
     const int status = response->status;
     if (status == 401)
-        return {errc::unauthorized, provider_ + " did not accept the access token it had just issued (" +
+        return {errc::unauthorized, provider_ +
+                                        " did not accept the access token it had just issued (" +
                                         std::string(what) + "); please sign in again"};
     if (status < 200 || status >= 300)
-        return {errc::unavailable,
-                provider_ + " answered " + std::to_string(status) + " to the request for " + std::string(what)};
+        return {errc::unavailable, provider_ + " answered " + std::to_string(status) +
+                                       " to the request for " + std::string(what)};
     boost::system::error_code ec;
     page out;
     out.body = boost::json::parse(response->body, ec);
     if (ec)
-        return {errc::unavailable,
-                provider_ + " answered the request for " + std::string(what) + " with something other than JSON"};
+        return {errc::unavailable, provider_ + " answered the request for " + std::string(what) +
+                                       " with something other than JSON"};
     out.next = next_link(response->header("Link"));
     return out;
 }
@@ -195,16 +203,17 @@ result<boost::json::value> api_client::get(const std::string& url, const std::st
     return std::move(page->body);
 }
 
-result<bool> api_client::find_in_list(const std::string& url, const std::string& token, std::string_view what,
-                                      const std::function<bool(const boost::json::value&)>& match) const {
+result<bool> api_client::find_in_list(
+    const std::string& url, const std::string& token, std::string_view what,
+    const std::function<bool(const boost::json::value&)>& match) const {
     std::string next = url;
     for (int n = 0; n < max_pages && !next.empty(); ++n) {
         auto page = fetch(next, token, what);
         if (!page) return page.error();
         const auto* items = page->body.if_array();
         if (items == nullptr)
-            return {errc::unavailable, provider_ + " answered the request for " + std::string(what) +
-                                           " with something other than a list"};
+            return {errc::unavailable, provider_ + " answered the request for " +
+                                           std::string(what) + " with something other than a list"};
         if (std::any_of(items->begin(), items->end(), match)) return true;
         if (!page->next.empty() && !same_origin(page->next, url))
             return {errc::unavailable, provider_ + " sent the next page of " + std::string(what) +

@@ -5,17 +5,20 @@
 namespace warren::oauth {
 namespace {
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [](char x, char y) { return lower(x) == lower(y); });
 }
 
 bool contains_name(const std::vector<std::string>& list, std::string_view name) noexcept {
-    return std::any_of(list.begin(), list.end(), [&](const std::string& n) { return iequals(n, name); });
+    return std::any_of(list.begin(), list.end(),
+                       [&](const std::string& n) { return iequals(n, name); });
 }
 
 bool in_group(std::string_view path, std::string_view allowed) noexcept {

@@ -23,7 +23,8 @@ std::string read_id(const config_table& config, std::string_view fallback) {
     if (id.empty() || id.size() > 32 || !url_safe || id.front() == '-' || id.back() == '-')
         config.fail("id",
                     "must be 1-32 of a-z, 0-9 and '-', not starting or ending with '-' "
-                    "(it is the login URL /login/<id>; got \"" + id + "\")");
+                    "(it is the login URL /login/<id>; got \"" +
+                        id + "\")");
     if (id == reserved_id) config.fail("id", "\"setup\" is taken by the gateway's /login/setup");
     return id;
 }
@@ -49,7 +50,8 @@ std::string read_url(const config_table& config, std::string_view key, const std
                      logger& log) {
     const std::string value = config.string(key, fallback);
     // A user:password@ part is refused; do not echo it into the message.
-    const std::string shown = value.find('@') == std::string::npos ? " (got \"" + value + "\")" : "";
+    const std::string shown =
+        value.find('@') == std::string::npos ? " (got \"" + value + "\")" : "";
     const auto parsed = boost::urls::parse_absolute_uri(value);
     if (!parsed) config.fail(key, "expected an http:// or https:// URL" + shown);
     const auto scheme = parsed->scheme_id();
@@ -59,8 +61,9 @@ std::string read_url(const config_table& config, std::string_view key, const std
     if (parsed->has_userinfo()) config.fail(key, "must not contain a user name or password");
     if (parsed->has_query()) config.fail(key, "must not have a query" + shown);
     if (scheme == boost::urls::scheme::http && !is_loopback(*parsed))
-        log.warn(std::string(key) + " " + value +
-                 " is plain http: codes, tokens and the client secret cross the network unencrypted");
+        log.warn(
+            std::string(key) + " " + value +
+            " is plain http: codes, tokens and the client secret cross the network unencrypted");
     std::string out = value;
     while (out.size() > 1 && out.back() == '/') out.pop_back();
     return out;
@@ -110,7 +113,8 @@ std::string read_scopes(const config_table& config, const provider_defaults& def
         return std::find(scopes.begin(), scopes.end(), s) != scopes.end();
     });
     if (!allowed.empty() && !covering.empty() && !covered)
-        log.warn("scopes leaves out " + covering.front() + ", which " + std::string(defaults.allowed_key) +
+        log.warn("scopes leaves out " + covering.front() + ", which " +
+                 std::string(defaults.allowed_key) +
                  " needs to see a user's memberships; sign-ins may be refused");
     return join(scopes, " ");
 }

@@ -62,7 +62,8 @@ public:
     // on the same origin, at most max_pages pages) and calls `match` on each
     // element until it returns true. Whether one did.
     static constexpr int max_pages = 20;
-    result<bool> find_in_list(const std::string& url, const std::string& token, std::string_view what,
+    result<bool> find_in_list(const std::string& url, const std::string& token,
+                              std::string_view what,
                               const std::function<bool(const boost::json::value&)>& match) const;
 
 private:
@@ -70,7 +71,8 @@ private:
         boost::json::value body;
         std::string next;  // the next page's URL, empty at the end
     };
-    result<page> fetch(const std::string& url, const std::string& token, std::string_view what) const;
+    result<page> fetch(const std::string& url, const std::string& token,
+                       std::string_view what) const;
     result<http_client_response> send(http_client_request request, std::string_view what) const;
 
     http_client& http_;

@@ -26,7 +26,8 @@ public:
 
     // {base_url}{authorize_path}?client_id&redirect_uri&scope&state
     //   &code_challenge&code_challenge_method=S256 plus the plugin's extras.
-    result<std::string> authorization_url(const authorization_request& request) const noexcept final;
+    result<std::string> authorization_url(
+        const authorization_request& request) const noexcept final;
 
     // Exchanges the code (with the verifier and the client secret), then
     // identify(); the identity's provider is this entry's id.
@@ -37,10 +38,10 @@ public:
 
 protected:
     struct endpoints {
-        std::string authorize_path;   // under base_url: "/login/oauth/authorize"
-        std::string token_path;       // under base_url: "/login/oauth/access_token"
-        form_fields authorize_extra;  // added to the authorization URL's query
-        form_fields token_extra;      // added to the token request's form
+        std::string authorize_path;            // under base_url: "/login/oauth/authorize"
+        std::string token_path;                // under base_url: "/login/oauth/access_token"
+        form_fields authorize_extra;           // added to the authorization URL's query
+        form_fields token_extra;               // added to the token request's form
         std::vector<http_header> api_headers;  // sent with every API request
     };
 
