@@ -34,8 +34,10 @@ result<std::string> provider::authorization_url(
 
 result<user_identity> provider::complete(const authorization_response& response) noexcept {
     try {
-        if (response.code.empty() || response.code_verifier.empty())
+        if (response.code.empty())
             return failed({errc::unauthorized, settings_.display_name + " sent no code"});
+        if (response.code_verifier.empty())
+            return failed({errc::unauthorized, "the sign-in has no PKCE verifier"});
         form_fields form{{"client_id", settings_.client_id},
                          {"client_secret", settings_.client_secret},
                          {"code", response.code},
