@@ -9,12 +9,12 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <string>
 
 #include "fake_oauth.hpp"
 #include "harness.hpp"
+#include "web_browser.hpp"
 
 namespace warren::test {
 namespace {
@@ -32,35 +32,17 @@ std::string config(const fake_oauth& fake, const std::string& extra_auth = "") {
          "\"\nadmins = [\"alice\"]\n" + extra_auth;
 }
 
-// curl with a cookie jar: what a browser keeps between requests.
-struct browser {
-  temp_dir dir;
-  std::string jar() const { return (dir.path() / "cookies.txt").string(); }
-  curl_result get(const std::string& url) const { return run_curl({"-b", jar(), "-c", jar(), url}); }
-  std::string cookies() const {
-    std::ifstream in(jar());
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-};
+using browser = web_browser;
 
-std::string location(const curl_result& r) {
-  const auto l = header_values(r.headers, "location");
-  return l.empty() ? std::string() : l.front();
-}
-
-// Starts a sign-in at the gateway; returns the provider's authorization URL.
 std::string start(const browser& b, const gateway_process& gw, const std::string& query = "") {
-  const auto r = b.get(gw.url() + "/login/github" + query);
-  EXPECT_EQ(r.status, 302) << r.body;
-  return location(r);
+  const std::string url = b.start_sign_in(gw, query);
+  EXPECT_FALSE(url.empty());
+  return url;
 }
 
-// The whole dance; returns the gateway's last answer (302 on success).
 curl_result sign_in(const browser& b, const gateway_process& gw, const fake_oauth& fake, const std::string& login,
                     const std::string& query = "") {
-  const std::string back = fake.sign_in(start(b, gw, query), login);
-  EXPECT_FALSE(back.empty());
-  return b.get(back);
+  return b.sign_in(gw, fake, login, query);
 }
 
 std::string user_seen(const browser& b, const gateway_process& gw) {
@@ -84,7 +66,7 @@ TEST(oauth_login, signs_in_with_state_and_pkce_and_creates_the_user_and_a_first_
 
   const auto done = b.get(fake.sign_in(auth, "alice"));
   ASSERT_EQ(done.status, 302) << done.body;
-  EXPECT_EQ(location(done), "/echo/after");
+  EXPECT_EQ(location_of(done), "/echo/after");
   EXPECT_EQ(user_seen(b, gw), "alice");
   // The login cookie is spent; the session cookie is host-only HttpOnly Lax.
   const auto set = header_values(done.headers, "set-cookie");
@@ -118,7 +100,7 @@ TEST(oauth_login, return_path_never_leaves_the_gateway) {
     browser b;
     const auto r = sign_in(b, gw, fake, "alice", "?return=" + bad);
     EXPECT_EQ(r.status, 302);
-    EXPECT_EQ(location(r), "/") << bad;
+    EXPECT_EQ(location_of(r), "/") << bad;
   }
 }
 
@@ -181,7 +163,7 @@ TEST(oauth_login, refusals_get_clear_pages) {
   browser cancel;
   const auto denied_at_provider = run_curl({start(cancel, gw) + "&deny=1"});
   ASSERT_EQ(denied_at_provider.status, 302);
-  const auto cancelled = cancel.get(location(denied_at_provider));
+  const auto cancelled = cancel.get(location_of(denied_at_provider));
   EXPECT_EQ(cancelled.status, 403);
   EXPECT_NE(cancelled.body.find("access_denied"), std::string::npos);
 
