@@ -41,6 +41,9 @@ Next, in another terminal:
      it prints: Forwarding http://<name>.$domain:$port -> http://127.0.0.1:3000
   3. curl http://<name>.$domain:$port/
 
+The dashboard: http://$domain:$port/ (sign in with the one-time admin link
+the gateway prints below; a new one: ${gateway#"$PWD"/} --config ${config#"$PWD"/} setup-link)
+
 A name that never changes (a keyed tunnel), while the gateway runs:
   ${gateway#"$PWD"/} --config ${config#"$PWD"/} tunnels create hooks
   ${gateway#"$PWD"/} --config ${config#"$PWD"/} keys issue hooks     (prints the key once)
