@@ -87,9 +87,9 @@ TEST_F(DashboardAssets, AppJsBuildsTheDomWithoutHtmlStrings) {
     const std::string js = get("/assets/app.js").body;
     for (const char* banned : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                                "new Function", "setAttribute(\"style\"", ".style.", "alert(", "http://", "https://"})
-        EXPECT_THAT(js, Not(HasSubstr(banned))) << banned;
-    EXPECT_THAT(js, HasSubstr("new EventSource(\"/_warren/events\")"));
-    EXPECT_THAT(js, HasSubstr("X-CSRF-Token"));
+        EXPECT_EQ(js.find(banned), std::string::npos) << "app.js has " << banned;
+    EXPECT_NE(js.find("new EventSource(\"/_warren/events\")"), std::string::npos);
+    EXPECT_NE(js.find("X-CSRF-Token"), std::string::npos);
 }
 
 // Every element app.js looks up by id is in the shell the server renders.

@@ -62,6 +62,12 @@ function link(url, text) {
   return el("a", { href, target: "_blank", rel: "noopener noreferrer" }, text || url);
 }
 
+// A tunnel's URL without its scheme ("demo.example.com"): the scheme is the
+// gateway's, the same for every tunnel, and the table is wide enough already.
+function withoutScheme(url) {
+  return (url || "").replace(/^[a-z][a-z0-9+.-]*:\/\//i, "");
+}
+
 function button(action, text, extra) {
   return el("button", Object.assign({ type: "button", className: "small secondary", dataset: { action } }, extra || {}), text);
 }
@@ -244,7 +250,7 @@ function statusCell(connected) {
 function tunnelRow(t) {
   const today = t.today || { requests: 0, bytes_in: 0, bytes_out: 0 };
   return el("tr", { dataset: { tunnel: t.name } },
-    el("td", { className: "name" }, link(t.url, t.url || t.name)),
+    el("td", { className: "name" }, link(t.url, withoutScheme(t.url) || t.name)),
     statusCell(Boolean(t.connected)),
     el("td", {}, timeCell(t.last_seen_at)),
     el("td", {}, t.key_prefix ? el("code", {}, t.key_prefix) : muted("no key")),
