@@ -37,14 +37,17 @@ constexpr std::chrono::seconds default_token_ttl = std::chrono::days(30);
 
 // Whether `path` ("tunnels/{name}/key") matches `segments` (after "api"),
 // and the segment the placeholder matched.
-bool matches(std::string_view path, std::span<const std::string> segments, std::string_view& param) {
+bool matches(std::string_view path, std::span<const std::string> segments,
+             std::string_view& param) {
     for (const auto& segment : segments) {
         if (path.empty()) return false;
         const auto slash = path.find('/');
         const std::string_view part = path.substr(0, slash);
         path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-        if (part.starts_with('{')) param = segment;
-        else if (part != segment) return false;
+        if (part.starts_with('{'))
+            param = segment;
+        else if (part != segment)
+            return false;
     }
     return path.empty();
 }
@@ -77,14 +80,16 @@ http_response admin_api::handle(const http_request& request, const request_targe
     }};
     const auto segments = std::span<const std::string>(target.segments).subspan(1);
     // HEAD is a GET without the body (the host drops it).
-    const std::string_view method = request.method == "HEAD" ? "GET" : std::string_view(request.method);
+    const std::string_view method =
+        request.method == "HEAD" ? "GET" : std::string_view(request.method);
 
     std::string allow;
     for (const auto& r : routes) {
         std::string_view param;
         if (!matches(r.path, segments, param)) continue;
         if (r.method != method) {
-            allow += (allow.empty() ? "" : ", ") + std::string(r.method) + (r.method == "GET" ? ", HEAD" : "");
+            allow += (allow.empty() ? "" : ", ") + std::string(r.method) +
+                     (r.method == "GET" ? ", HEAD" : "");
             continue;
         }
         if (r.needs_session && !request.session) return json_error(401, "sign in first");
@@ -155,7 +160,8 @@ http_response admin_api::get_tunnel(const call& c) {
 http_response admin_api::delete_tunnel(const call& c) {
     const auto name = tunnel_name_param(c.param);
     if (!name) return json_error(name.error());
-    if (auto done = host_.admin().delete_tunnel(c.actor, *name); !done) return failed(done.error(), "delete tunnel");
+    if (auto done = host_.admin().delete_tunnel(c.actor, *name); !done)
+        return failed(done.error(), "delete tunnel");
     return no_content();
 }
 
@@ -172,7 +178,8 @@ http_response admin_api::rotate_key(const call& c) {
 http_response admin_api::revoke_key(const call& c) {
     const auto name = tunnel_name_param(c.param);
     if (!name) return json_error(name.error());
-    if (auto done = host_.admin().revoke_key(c.actor, *name); !done) return failed(done.error(), "revoke key");
+    if (auto done = host_.admin().revoke_key(c.actor, *name); !done)
+        return failed(done.error(), "revoke key");
     return no_content();
 }
 
@@ -198,7 +205,9 @@ http_response admin_api::update_user(const call& c) {
     const auto disabled = bool_member(*body, "disabled");
     if (!disabled) return json_error(disabled.error());
     if (!*admin_flag && !*disabled)
-        return json_error(400, "nothing to change: send {\"admin\": true|false} and/or {\"disabled\": true|false}");
+        return json_error(
+            400,
+            "nothing to change: send {\"admin\": true|false} and/or {\"disabled\": true|false}");
 
     gateway_admin& admin = host_.admin();
     std::optional<user_record> user;

@@ -21,9 +21,13 @@ constexpr std::size_t max_audit_limit = 1000;
 constexpr std::chrono::seconds min_token_ttl = 1min;
 constexpr std::chrono::seconds max_token_ttl = std::chrono::days(365);
 
-error invalid(std::string message) { return {errc::invalid, std::move(message)}; }
+error invalid(std::string message) {
+    return {errc::invalid, std::move(message)};
+}
 
-std::string quoted(std::string_view s) { return json::serialize(json::string(s)); }
+std::string quoted(std::string_view s) {
+    return json::serialize(json::string(s));
+}
 
 // A whole decimal number, and nothing else.
 std::optional<std::uint64_t> whole_number(std::string_view text) {
@@ -35,7 +39,8 @@ std::optional<std::uint64_t> whole_number(std::string_view text) {
 
 }  // namespace
 
-result<json::object> parse_body(std::string_view body, std::initializer_list<std::string_view> allowed) {
+result<json::object> parse_body(std::string_view body,
+                                std::initializer_list<std::string_view> allowed) {
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object{};
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
@@ -46,9 +51,11 @@ result<json::object> parse_body(std::string_view body, std::initializer_list<std
         for (const auto key : allowed) known = known || member.key() == key;
         if (!known) {
             std::string expected;
-            for (const auto key : allowed) expected += (expected.empty() ? "" : ", ") + std::string(key);
+            for (const auto key : allowed)
+                expected += (expected.empty() ? "" : ", ") + std::string(key);
             return invalid("unknown field " + quoted(member.key()) +
-                           (expected.empty() ? " (this request takes no fields)" : " (expected " + expected + ")"));
+                           (expected.empty() ? " (this request takes no fields)"
+                                             : " (expected " + expected + ")"));
         }
     }
     return std::move(v.as_object());
@@ -69,8 +76,10 @@ result<std::optional<bool>> bool_member(const json::object& o, std::string_view 
 }
 
 result<std::string> tunnel_name_param(std::string_view segment) {
-    bool ok = !segment.empty() && segment.size() <= 63 && segment.front() != '-' && segment.back() != '-';
-    for (const char c : segment) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+    bool ok =
+        !segment.empty() && segment.size() <= 63 && segment.front() != '-' && segment.back() != '-';
+    for (const char c : segment)
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
     if (!ok)
         return invalid("invalid tunnel name " + quoted(segment) +
                        ": use 1-63 lowercase letters, digits and hyphens");
@@ -94,16 +103,18 @@ result<std::size_t> limit_param(const std::optional<std::string>& value, std::si
     if (!value) return fallback;
     const auto n = whole_number(*value);
     if (!n || *n < 1 || *n > max_audit_limit)
-        return invalid("limit: expected a whole number from 1 to " + std::to_string(max_audit_limit) + " (got " +
-                       quoted(*value) + ")");
+        return invalid("limit: expected a whole number from 1 to " +
+                       std::to_string(max_audit_limit) + " (got " + quoted(*value) + ")");
     return static_cast<std::size_t>(*n);
 }
 
-result<std::optional<time_point>> time_param(const std::optional<std::string>& value, std::string_view name) {
+result<std::optional<time_point>> time_param(const std::optional<std::string>& value,
+                                             std::string_view name) {
     if (!value || value->empty()) return std::optional<time_point>();
     const auto t = parse_iso_time(*value);
     if (!t)
-        return invalid(std::string(name) + ": expected an ISO 8601 time like 2026-11-22T05:01:02Z (got " +
+        return invalid(std::string(name) +
+                       ": expected an ISO 8601 time like 2026-11-22T05:01:02Z (got " +
                        quoted(*value) + ")");
     return std::optional<time_point>(*t);
 }
@@ -111,7 +122,8 @@ result<std::optional<time_point>> time_param(const std::optional<std::string>& v
 result<std::chrono::seconds> token_ttl(std::string_view text) {
     const std::string original(text);
     const auto bad = [&] {
-        return invalid("ttl: expected a duration like \"30d\", \"12h\" or \"1d12h\" (got " + quoted(original) + ")");
+        return invalid("ttl: expected a duration like \"30d\", \"12h\" or \"1d12h\" (got " +
+                       quoted(original) + ")");
     };
     // Longer than any allowed ttl, so adding the parts cannot overflow.
     constexpr std::chrono::milliseconds cap = std::chrono::days(1000 * 365);
@@ -119,7 +131,8 @@ result<std::chrono::seconds> token_ttl(std::string_view text) {
     // parse_duration stops at hours; tokens live for days.
     if (const auto d = text.find('d'); d != std::string_view::npos) {
         const std::string_view number = text.substr(0, d);
-        if (number.empty() || number.find_first_not_of("0123456789") != std::string_view::npos) return bad();
+        if (number.empty() || number.find_first_not_of("0123456789") != std::string_view::npos)
+            return bad();
         const auto days = whole_number(number).value_or(std::numeric_limits<std::uint64_t>::max());
         total = days > 365'000 ? cap : std::chrono::milliseconds(std::chrono::days(days));
         text.remove_prefix(d + 1);

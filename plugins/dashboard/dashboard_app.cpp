@@ -21,10 +21,12 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
     while (!if_none_match.empty()) {
         const auto comma = if_none_match.find(',');
         std::string_view tag = if_none_match.substr(0, comma);
-        if_none_match = comma == std::string_view::npos ? std::string_view() : if_none_match.substr(comma + 1);
+        if_none_match =
+            comma == std::string_view::npos ? std::string_view() : if_none_match.substr(comma + 1);
         while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
         while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
-        if (tag.starts_with("W/")) tag.remove_prefix(2);  // weak comparison, as RFC 9110 asks for If-None-Match
+        if (tag.starts_with("W/"))
+            tag.remove_prefix(2);  // weak comparison, as RFC 9110 asks for If-None-Match
         if (tag == "*" || tag == etag) return true;
     }
     return false;
@@ -32,19 +34,22 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
 
 class dashboard_app final : public http_app {
 public:
-    explicit dashboard_app(const plugin_context& ctx) : host_(ctx.host), log_(ctx.log), api_(ctx.host, ctx.log) {}
+    explicit dashboard_app(const plugin_context& ctx)
+        : host_(ctx.host), log_(ctx.log), api_(ctx.host, ctx.log) {}
 
     bool serves(std::string_view path) const noexcept override {
         // Not /login/<provider>..., /logout or /_warren/...: the host's own.
-        return path == "/" || path == "/login" || path == "/favicon.ico" || path.starts_with("/assets/") ||
-               path.starts_with("/api/");
+        return path == "/" || path == "/login" || path == "/favicon.ico" ||
+               path.starts_with("/assets/") || path.starts_with("/api/");
     }
 
     http_response handle(const http_request& request) noexcept override {
         const bool api = request.path.starts_with("/api/");
         try {
             const auto target = parse_target(request.target);
-            if (!target) return api ? json_error(400, "malformed request target") : text_response(400, "bad request");
+            if (!target)
+                return api ? json_error(400, "malformed request target")
+                           : text_response(400, "bad request");
             if (api) return api_.handle(request, *target);
             return page(request, *target);
         } catch (const std::exception& e) {
@@ -55,7 +60,8 @@ public:
 
 private:
     http_response page(const http_request& request, const request_target& target) {
-        if (request.method != "GET" && request.method != "HEAD") return method_not_allowed("GET, HEAD", false);
+        if (request.method != "GET" && request.method != "HEAD")
+            return method_not_allowed("GET, HEAD", false);
         const auto& s = target.segments;
         if (s.empty()) return home(request);
         if (s.size() == 1 && s[0] == "login") return login(request, target);
@@ -81,8 +87,10 @@ private:
         const asset* a = find_asset(name);
         if (!a) return text_response(404, "no such asset");
         // Revalidated on every use, so a new gateway version is picked up at once.
-        std::vector<http_header> headers{{"Cache-Control", "no-cache"}, {"ETag", std::string(a->etag)}};
-        if (etag_matches(request.header("if-none-match"), a->etag)) return {304, std::move(headers), {}};
+        std::vector<http_header> headers{{"Cache-Control", "no-cache"},
+                                         {"ETag", std::string(a->etag)}};
+        if (etag_matches(request.header("if-none-match"), a->etag))
+            return {304, std::move(headers), {}};
         headers.push_back({"Content-Type", std::string(content_type_of(a->name))});
         return {200, std::move(headers), std::string(a->body)};
     }

@@ -34,10 +34,11 @@ std::string format_iso_time(time_point t) {
     const year_month_day date{day};
     const hh_mm_ss time{ms - day};
     char out[40];
-    std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                  static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
+    std::snprintf(
+        out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+        static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+        static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+        static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
     return out;
 }
 
@@ -48,7 +49,8 @@ std::optional<time_point> parse_iso_time(std::string_view text) noexcept {
     if (!mo || !take_char(text, '-')) return std::nullopt;
     const auto d = take_number(text, 2);
     if (!d) return std::nullopt;
-    const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
+    const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)},
+                              day{static_cast<unsigned>(*d)}};
     if (!date.ok()) return std::nullopt;
     auto at = time_point(sys_days(date));
     if (text.empty()) return at;

@@ -18,7 +18,8 @@ std::string head(std::string_view title) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>)html" + html_escape(title) +
+<title>)html" +
+           html_escape(title) +
            R"html(</title>
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/app.css">
@@ -59,14 +60,17 @@ std::string login_page(const std::vector<login_option>& options, std::string_vie
     if (const std::string message = clean_text(error, max_error_chars); !message.empty())
         page += "<p class=\"login-error\" role=\"alert\">" + html_escape(message) + "</p>\n";
     if (options.empty()) {
-        page += R"html(<p class="login-help">No sign-in provider is configured. Use the one-time setup link the gateway printed at start, or run <code>warren-gateway --config gateway.toml setup-link</code>.</p>
+        page +=
+            R"html(<p class="login-help">No sign-in provider is configured. Use the one-time setup link the gateway printed at start, or run <code>warren-gateway --config gateway.toml setup-link</code>.</p>
 )html";
     } else {
         page += "<ul class=\"login-options\">\n";
         for (const auto& option : options) {
-            page += "<li><a class=\"login-provider button\" data-provider=\"" + html_escape(option.id) +
-                    "\" href=\"" + html_escape(login_href(option, return_to)) + "\">Sign in with " +
-                    html_escape(option.display_name.empty() ? option.id : option.display_name) + "</a></li>\n";
+            page += "<li><a class=\"login-provider button\" data-provider=\"" +
+                    html_escape(option.id) + "\" href=\"" +
+                    html_escape(login_href(option, return_to)) + "\">Sign in with " +
+                    html_escape(option.display_name.empty() ? option.id : option.display_name) +
+                    "</a></li>\n";
         }
         page += "</ul>\n";
     }
@@ -86,7 +90,8 @@ std::string shell_page(const user_record& user) {
 )html";
     // The CSP allows https: images only; an http: avatar would be blocked.
     if (who.avatar_url.starts_with("https://"))
-        page += "<img class=\"avatar\" id=\"avatar\" src=\"" + html_escape(who.avatar_url) + "\" alt=\"\">\n";
+        page += "<img class=\"avatar\" id=\"avatar\" src=\"" + html_escape(who.avatar_url) +
+                "\" alt=\"\">\n";
     page += "<span class=\"username\" id=\"username\" title=\"" + html_escape(who.name) + "\">" +
             html_escape(who.username) + "</span>\n";
     if (user.admin) page += "<span class=\"badge\" id=\"admin-badge\">admin</span>\n";

@@ -17,7 +17,8 @@ std::optional<request_target> parse_target(std::string_view target) {
     for (const auto segment : url->segments()) out.segments.emplace_back(segment);
     boost::urls::encoding_opts form;
     form.space_as_plus = true;  // HTML forms and URLSearchParams write spaces as '+'
-    for (const auto param : url->params(form)) out.params.emplace_back(param.key, param.has_value ? param.value : "");
+    for (const auto param : url->params(form))
+        out.params.emplace_back(param.key, param.has_value ? param.value : "");
     return out;
 }
 

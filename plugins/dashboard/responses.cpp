@@ -12,13 +12,13 @@ constexpr std::string_view no_store = "no-store";
 
 int status_for(errc code) noexcept {
     switch (code) {
-    case errc::invalid: return 400;
-    case errc::unauthorized: return 401;
-    case errc::forbidden: return 403;
-    case errc::not_found: return 404;
-    case errc::conflict: return 409;
-    case errc::unavailable: return 503;
-    case errc::internal: return 500;
+        case errc::invalid: return 400;
+        case errc::unauthorized: return 401;
+        case errc::forbidden: return 403;
+        case errc::not_found: return 404;
+        case errc::conflict: return 409;
+        case errc::unavailable: return 503;
+        case errc::internal: return 500;
     }
     return 500;
 }
@@ -41,22 +41,27 @@ http_response json_error(const error& e) {
 }
 
 http_response html_response(int status, std::string body) {
-    return {status,
-            {{"Content-Type", "text/html; charset=utf-8"}, {"Cache-Control", std::string(no_store)}},
-            std::move(body)};
+    return {
+        status,
+        {{"Content-Type", "text/html; charset=utf-8"}, {"Cache-Control", std::string(no_store)}},
+        std::move(body)};
 }
 
 http_response text_response(int status, std::string_view message) {
-    return {status,
-            {{"Content-Type", "text/plain; charset=utf-8"}, {"Cache-Control", std::string(no_store)}},
-            std::string(message) + "\n"};
+    return {
+        status,
+        {{"Content-Type", "text/plain; charset=utf-8"}, {"Cache-Control", std::string(no_store)}},
+        std::string(message) + "\n"};
 }
 
 http_response redirect(std::string_view location) {
-    return {302, {{"Location", std::string(location)}, {"Cache-Control", std::string(no_store)}}, {}};
+    return {
+        302, {{"Location", std::string(location)}, {"Cache-Control", std::string(no_store)}}, {}};
 }
 
-http_response no_content() { return {204, {{"Cache-Control", std::string(no_store)}}, {}}; }
+http_response no_content() {
+    return {204, {{"Cache-Control", std::string(no_store)}}, {}};
+}
 
 http_response method_not_allowed(std::string_view allow, bool json) {
     const std::string message = "method not allowed: use " + std::string(allow);

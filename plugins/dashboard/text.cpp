@@ -7,12 +7,12 @@ std::string html_escape(std::string_view text) {
     out.reserve(text.size() + text.size() / 8);
     for (const char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
         }
     }
     return out;
@@ -27,17 +27,22 @@ std::size_t utf8_sequence(std::string_view s) noexcept {
     std::size_t n = 0;
     char32_t cp = 0;
     if (b < 0x80) return 1;
-    if (b >= 0xc2 && b <= 0xdf) n = 2, cp = b & 0x1f;
-    else if (b >= 0xe0 && b <= 0xef) n = 3, cp = b & 0x0f;
-    else if (b >= 0xf0 && b <= 0xf4) n = 4, cp = b & 0x07;
-    else return 0;
+    if (b >= 0xc2 && b <= 0xdf)
+        n = 2, cp = b & 0x1f;
+    else if (b >= 0xe0 && b <= 0xef)
+        n = 3, cp = b & 0x0f;
+    else if (b >= 0xf0 && b <= 0xf4)
+        n = 4, cp = b & 0x07;
+    else
+        return 0;
     if (s.size() < n) return 0;
     for (std::size_t i = 1; i < n; ++i) {
         if ((byte(i) & 0xc0) != 0x80) return 0;
         cp = (cp << 6) | (byte(i) & 0x3f);
     }
     // Overlong forms, surrogates and code points past U+10FFFF are invalid.
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
     return n;
 }

@@ -18,12 +18,10 @@ json::object traffic_json(const traffic_counts& t) {
 
 // The session of a connected client: where from, since when, and its counters.
 json::object session_json(const live_tunnel& live) {
-    return {{"client_ip", live.client_ip},
-            {"connected_since", format_iso_time(live.connected_since)},
-            {"requests", live.requests},
-            {"in_flight", live.in_flight},
-            {"bytes_in", live.bytes_in},
-            {"bytes_out", live.bytes_out}};
+    return {
+        {"client_ip", live.client_ip}, {"connected_since", format_iso_time(live.connected_since)},
+        {"requests", live.requests},   {"in_flight", live.in_flight},
+        {"bytes_in", live.bytes_in},   {"bytes_out", live.bytes_out}};
 }
 
 }  // namespace
@@ -48,16 +46,17 @@ json::object user_json(const user_record& user) {
 
 json::object tunnel_json(const tunnel_view& tunnel) {
     const tunnel_record& r = tunnel.record;
-    json::object o{{"name", r.name},
-                   {"url", tunnel.url},
-                   {"owner", r.owner ? json::value(json::string(r.owner_username)) : json::value(nullptr)},
-                   {"key_prefix", text_or_null(r.key_prefix)},
-                   {"key_issued_at", time_json(r.key_issued_at)},
-                   {"created_at", format_iso_time(r.created_at)},
-                   {"last_seen_at", time_json(r.last_seen_at)},
-                   {"connected", tunnel.live.has_value()},
-                   {"live", nullptr},
-                   {"today", traffic_json(tunnel.today)}};
+    json::object o{
+        {"name", r.name},
+        {"url", tunnel.url},
+        {"owner", r.owner ? json::value(json::string(r.owner_username)) : json::value(nullptr)},
+        {"key_prefix", text_or_null(r.key_prefix)},
+        {"key_issued_at", time_json(r.key_issued_at)},
+        {"created_at", format_iso_time(r.created_at)},
+        {"last_seen_at", time_json(r.last_seen_at)},
+        {"connected", tunnel.live.has_value()},
+        {"live", nullptr},
+        {"today", traffic_json(tunnel.today)}};
     if (tunnel.live) o["live"] = session_json(*tunnel.live);
     return o;
 }

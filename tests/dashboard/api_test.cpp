@@ -41,10 +41,18 @@ void expect_json(const http_response& r, int status) {
 
 TEST_F(DashboardApi, EveryRouteButLoginOptionsNeedsASession) {
     const std::vector<std::pair<std::string, std::string>> routes{
-        {"GET", "/api/me"},           {"GET", "/api/tunnels"},       {"POST", "/api/tunnels"},
-        {"GET", "/api/tunnels/demo"}, {"DELETE", "/api/tunnels/demo"}, {"POST", "/api/tunnels/demo/key"},
-        {"DELETE", "/api/tunnels/demo/key"}, {"GET", "/api/live"},   {"GET", "/api/users"},
-        {"PATCH", "/api/users/1"},    {"GET", "/api/audit"},         {"POST", "/api/tokens"}};
+        {"GET", "/api/me"},
+        {"GET", "/api/tunnels"},
+        {"POST", "/api/tunnels"},
+        {"GET", "/api/tunnels/demo"},
+        {"DELETE", "/api/tunnels/demo"},
+        {"POST", "/api/tunnels/demo/key"},
+        {"DELETE", "/api/tunnels/demo/key"},
+        {"GET", "/api/live"},
+        {"GET", "/api/users"},
+        {"PATCH", "/api/users/1"},
+        {"GET", "/api/audit"},
+        {"POST", "/api/tokens"}};
     for (const auto& [method, target] : routes) {
         const auto r = send(method, target, nullptr, "{}");
         expect_json(r, 401);
@@ -57,7 +65,8 @@ TEST_F(DashboardApi, LoginOptionsNeedNoSession) {
     admin_.options = {{"github", "GitHub", "/login/github"}, {"gitlab", "GitLab", "/login/gitlab"}};
     const auto r = get("/api/login-options");
     expect_json(r, 200);
-    EXPECT_EQ(json_of(r), json::parse(R"([{"id":"github","display_name":"GitHub","path":"/login/github"},
+    EXPECT_EQ(json_of(r),
+              json::parse(R"([{"id":"github","display_name":"GitHub","path":"/login/github"},
                                           {"id":"gitlab","display_name":"GitLab","path":"/login/gitlab"}])"));
 }
 
@@ -65,7 +74,8 @@ TEST_F(DashboardApi, MeDescribesTheUserAndTheirLimits) {
     const auto r = get("/api/me", &alice_);
     expect_json(r, 200);
     const auto me = json_of(r);
-    EXPECT_THAT(keys_of(me), ElementsAre("apex_url", "api_token", "csrf_token", "max_tunnels", "unlimited", "user"));
+    EXPECT_THAT(keys_of(me), ElementsAre("apex_url", "api_token", "csrf_token", "max_tunnels",
+                                         "unlimited", "user"));
     EXPECT_EQ(me.at("csrf_token"), "csrf-alice");
     EXPECT_EQ(me.at("max_tunnels"), 5);
     EXPECT_EQ(me.at("unlimited"), false);
@@ -86,7 +96,8 @@ TEST_F(DashboardApi, MeDescribesTheUserAndTheirLimits) {
 
 TEST_F(DashboardApi, TunnelsListsTheUsersOwnWithTheirState) {
     auto& demo = admin_.add_tunnel("demo", &alice_);
-    demo.record.last_seen_at = std::chrono::sys_days{std::chrono::year{2026} / 11 / 22} + 5h + 1min + 2s + 123ms;
+    demo.record.last_seen_at =
+        std::chrono::sys_days{std::chrono::year{2026} / 11 / 22} + 5h + 1min + 2s + 123ms;
     demo.record.key_issued_at = std::chrono::sys_days{std::chrono::year{2026} / 11 / 20};
     demo.today = {7, 700, 7000};
     live_tunnel live;
@@ -106,8 +117,8 @@ TEST_F(DashboardApi, TunnelsListsTheUsersOwnWithTheirState) {
     const auto list = json_of(r).as_array();
     ASSERT_EQ(list.size(), 2u);
     const auto& t = list[0];
-    EXPECT_THAT(keys_of(t), ElementsAre("connected", "created_at", "key_issued_at", "key_prefix", "last_seen_at",
-                                        "live", "name", "owner", "today", "url"));
+    EXPECT_THAT(keys_of(t), ElementsAre("connected", "created_at", "key_issued_at", "key_prefix",
+                                        "last_seen_at", "live", "name", "owner", "today", "url"));
     EXPECT_EQ(t.at("name"), "demo");
     EXPECT_EQ(t.at("url"), "http://demo.localhost:8080");
     EXPECT_EQ(t.at("owner"), "alice");
@@ -116,7 +127,9 @@ TEST_F(DashboardApi, TunnelsListsTheUsersOwnWithTheirState) {
     EXPECT_EQ(t.at("last_seen_at"), "2026-11-22T05:01:02.123Z");
     EXPECT_TRUE(is_iso_time(t.at("created_at")));
     EXPECT_EQ(t.at("connected"), true);
-    EXPECT_EQ(t.at("live"), json::parse(R"({"client_ip":"198.51.100.4","connected_since":"2026-11-22T05:00:00.000Z",
+    EXPECT_EQ(
+        t.at("live"),
+        json::parse(R"({"client_ip":"198.51.100.4","connected_since":"2026-11-22T05:00:00.000Z",
                                             "requests":3,"in_flight":1,"bytes_in":30,"bytes_out":300})"));
     EXPECT_EQ(t.at("today"), json::parse(R"({"requests":7,"bytes_in":700,"bytes_out":7000})"));
 
@@ -161,7 +174,8 @@ TEST_F(DashboardApi, CreateTunnelAnswersTheTunnelAndItsKeyOnce) {
     EXPECT_EQ(key.at("key"), json::string(admin_.secrets.at(0)));
     EXPECT_EQ(key.at("prefix"), "wk_000001");
     EXPECT_EQ(key.at("connect_command"),
-              json::string("warren http 3000 --server http://localhost:8080 --token " + admin_.secrets.at(0)));
+              json::string("warren http 3000 --server http://localhost:8080 --token " +
+                           admin_.secrets.at(0)));
     EXPECT_EQ(body.at("key_prefix"), "wk_000001");
     EXPECT_EQ(admin_.calls.front(), "alice create_tunnel demo");
 }
@@ -269,9 +283,10 @@ TEST_F(DashboardApi, RevokeKey) {
 TEST_F(DashboardApi, PathSegmentsArePercentDecodedAndChecked) {
     admin_.add_tunnel("demo-1", &alice_);
     EXPECT_EQ(send("DELETE", "/api/tunnels/demo%2D1", &alice_).status, 204);
-    for (const char* target : {"/api/tunnels/Demo", "/api/tunnels/a%2Fb", "/api/tunnels/-x", "/api/tunnels/x-",
-                               "/api/tunnels/a.b", "/api/tunnels/%00", "/api/tunnels/",
-                               "/api/tunnels/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}) {
+    for (const char* target :
+         {"/api/tunnels/Demo", "/api/tunnels/a%2Fb", "/api/tunnels/-x", "/api/tunnels/x-",
+          "/api/tunnels/a.b", "/api/tunnels/%00", "/api/tunnels/",
+          "/api/tunnels/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}) {
         const auto r = send("DELETE", target, &alice_);
         expect_json(r, 400);
         EXPECT_THAT(error_of(r), HasSubstr("invalid tunnel name")) << target;
@@ -304,7 +319,8 @@ TEST_F(DashboardApi, LiveTunnelsForAdmins) {
     expect_json(r, 200);
     const auto list = json_of(r).as_array();
     ASSERT_EQ(list.size(), 2u);
-    EXPECT_EQ(list[0], json::parse(R"({"name":"demo","url":"http://demo.localhost:8080","keyed":true,
+    EXPECT_EQ(list[0],
+              json::parse(R"({"name":"demo","url":"http://demo.localhost:8080","keyed":true,
         "key_prefix":"wk_0011aabb","owner":"alice","client_ip":"198.51.100.4",
         "connected_since":"2026-11-22T00:00:00.000Z","requests":4,"in_flight":2,"bytes_in":40,"bytes_out":400,
         "today":{"requests":9,"bytes_in":90,"bytes_out":900}})"));
@@ -320,8 +336,9 @@ TEST_F(DashboardApi, UsersForAdmins) {
     expect_json(r, 200);
     const auto list = json_of(r).as_array();
     ASSERT_EQ(list.size(), 3u);
-    EXPECT_THAT(keys_of(list[0]), ElementsAre("admin", "avatar_url", "created_at", "disabled", "email", "id",
-                                              "last_login_at", "name", "provider", "username"));
+    EXPECT_THAT(keys_of(list[0]),
+                ElementsAre("admin", "avatar_url", "created_at", "disabled", "email", "id",
+                            "last_login_at", "name", "provider", "username"));
     EXPECT_EQ(list[0].at("id"), 1);
     EXPECT_EQ(list[0].at("username"), "alice");
     EXPECT_EQ(list[0].at("disabled"), false);
@@ -344,8 +361,9 @@ TEST_F(DashboardApi, PatchUserChangesAdminAndDisabled) {
     expect_json(r, 200);
     EXPECT_EQ(json_of(r).at("admin"), true);
     EXPECT_EQ(json_of(r).at("disabled"), false);
-    EXPECT_THAT(admin_.calls, ElementsAre("root set_user_admin 1 true", "root set_user_disabled 2 true",
-                                          "root set_user_admin 2 true", "root set_user_disabled 2 false"));
+    EXPECT_THAT(admin_.calls,
+                ElementsAre("root set_user_admin 1 true", "root set_user_disabled 2 true",
+                            "root set_user_admin 2 true", "root set_user_disabled 2 false"));
 }
 
 TEST_F(DashboardApi, PatchUserErrors) {
@@ -365,7 +383,8 @@ TEST_F(DashboardApi, PatchUserErrors) {
 }
 
 TEST_F(DashboardApi, BadUserIdsAre400) {
-    for (const char* id : {"abc", "0", "-1", "1.5", "1e3", "%201", "99999999999999999999", "9223372036854775808", ""}) {
+    for (const char* id : {"abc", "0", "-1", "1.5", "1e3", "%201", "99999999999999999999",
+                           "9223372036854775808", ""}) {
         const auto r = send("PATCH", "/api/users/" + std::string(id), &root_, R"({"admin":true})");
         expect_json(r, 400);
         EXPECT_THAT(error_of(r), HasSubstr("invalid user id")) << id;
@@ -408,7 +427,8 @@ TEST_F(DashboardApi, AuditPassesTheFiltersAndShowsRows) {
     EXPECT_EQ(admin_.last_query.limit, 100u);
     EXPECT_FALSE(admin_.last_query.since);
 
-    r = get("/api/audit?event=connect&tunnel=demo&user=alice&since=2026-11-22T05:00:00Z&limit=1000", &root_);
+    r = get("/api/audit?event=connect&tunnel=demo&user=alice&since=2026-11-22T05:00:00Z&limit=1000",
+            &root_);
     expect_json(r, 200);
     EXPECT_EQ(json_of(r).as_array().size(), 1u);
     EXPECT_EQ(admin_.last_query.event, "connect");
@@ -416,7 +436,8 @@ TEST_F(DashboardApi, AuditPassesTheFiltersAndShowsRows) {
     EXPECT_EQ(admin_.last_query.user, "alice");
     EXPECT_EQ(admin_.last_query.limit, 1000u);
     ASSERT_TRUE(admin_.last_query.since);
-    EXPECT_EQ(*admin_.last_query.since, std::chrono::sys_days{std::chrono::year{2026} / 11 / 22} + 5h);
+    EXPECT_EQ(*admin_.last_query.since,
+              std::chrono::sys_days{std::chrono::year{2026} / 11 / 22} + 5h);
 
     expect_json(get("/api/audit", &alice_), 403);
 }
@@ -440,8 +461,9 @@ TEST_F(DashboardApi, AuditReadsIsoTimes) {
 }
 
 TEST_F(DashboardApi, AuditRefusesBadSinceAndLimit) {
-    for (const char* since : {"yesterday", "2026-13-01", "2026-02-30", "2026-11-22T25:00", "2026-11-22T05:01:02.Z",
-                              "2026-11-22%2005:01", "2026-11-22T05:01:02Zjunk", "1700000000"}) {
+    for (const char* since :
+         {"yesterday", "2026-13-01", "2026-02-30", "2026-11-22T25:00", "2026-11-22T05:01:02.Z",
+          "2026-11-22%2005:01", "2026-11-22T05:01:02Zjunk", "1700000000"}) {
         const auto r = get("/api/audit?since=" + std::string(since), &root_);
         expect_json(r, 400);
         EXPECT_THAT(error_of(r), HasSubstr("since: expected an ISO 8601 time")) << since;
@@ -449,7 +471,8 @@ TEST_F(DashboardApi, AuditRefusesBadSinceAndLimit) {
     for (const char* limit : {"0", "1001", "-1", "ten", "", "1.5", "99999999999999999999999"}) {
         const auto r = get("/api/audit?limit=" + std::string(limit), &root_);
         expect_json(r, 400);
-        EXPECT_THAT(error_of(r), HasSubstr("limit: expected a whole number from 1 to 1000")) << limit;
+        EXPECT_THAT(error_of(r), HasSubstr("limit: expected a whole number from 1 to 1000"))
+            << limit;
     }
     EXPECT_TRUE(admin_.calls.empty());
     EXPECT_EQ(get("/api/audit?limit=1", &root_).status, 200);
@@ -471,8 +494,12 @@ TEST_F(DashboardApi, TokensLastThirtyDaysByDefault) {
 
 TEST_F(DashboardApi, TokenTtlsUseDurationsWithDays) {
     const std::vector<std::pair<std::string, std::chrono::seconds>> cases{
-        {"90d", std::chrono::days(90)}, {"365d", std::chrono::days(365)}, {"12h", 12h},
-        {"1d12h", std::chrono::days(1) + 12h}, {"1m", 1min}, {"90m30s", 90min + 30s}};
+        {"90d", std::chrono::days(90)},
+        {"365d", std::chrono::days(365)},
+        {"12h", 12h},
+        {"1d12h", std::chrono::days(1) + 12h},
+        {"1m", 1min},
+        {"90m30s", 90min + 30s}};
     for (const auto& [ttl, expected] : cases) {
         const auto r = send("POST", "/api/tokens", &root_, R"({"ttl":")" + ttl + "\"}");
         expect_json(r, 201);
@@ -482,12 +509,14 @@ TEST_F(DashboardApi, TokenTtlsUseDurationsWithDays) {
 
 TEST_F(DashboardApi, BadTokenTtlsAre400) {
     for (const char* ttl : {"", "90", "90x", "d", "1dd", "-1d", "1.5d", "d12h"}) {
-        const auto r = send("POST", "/api/tokens", &root_, R"({"ttl":")" + std::string(ttl) + "\"}");
+        const auto r =
+            send("POST", "/api/tokens", &root_, R"({"ttl":")" + std::string(ttl) + "\"}");
         expect_json(r, 400);
         EXPECT_THAT(error_of(r), HasSubstr("ttl: expected a duration")) << ttl;
     }
     for (const char* ttl : {"0d", "30s", "366d", "8761h", "99999999999999999999d"}) {
-        const auto r = send("POST", "/api/tokens", &root_, R"({"ttl":")" + std::string(ttl) + "\"}");
+        const auto r =
+            send("POST", "/api/tokens", &root_, R"({"ttl":")" + std::string(ttl) + "\"}");
         expect_json(r, 400);
         EXPECT_THAT(error_of(r), HasSubstr("ttl: must be from 1 minute to 365 days")) << ttl;
     }
@@ -500,7 +529,8 @@ TEST_F(DashboardApi, BadTokenTtlsAre400) {
 // --- routing and error mapping ---
 
 TEST_F(DashboardApi, UnknownRoutesAre404) {
-    for (const char* target : {"/api/", "/api/nothing", "/api/tunnels/demo/key/extra", "/api/users/1/x", "/api/Me"}) {
+    for (const char* target :
+         {"/api/", "/api/nothing", "/api/tunnels/demo/key/extra", "/api/users/1/x", "/api/Me"}) {
         const auto r = get(target, &alice_);
         expect_json(r, 404);
         EXPECT_THAT(error_of(r), HasSubstr("no such API route")) << target;
@@ -532,8 +562,9 @@ TEST_F(DashboardApi, HeadIsAGet) {
 
 TEST_F(DashboardApi, ServiceErrorsMapToStatuses) {
     const std::vector<std::pair<errc, int>> mapping{
-        {errc::invalid, 400},   {errc::unauthorized, 401}, {errc::forbidden, 403},  {errc::not_found, 404},
-        {errc::conflict, 409},  {errc::unavailable, 503},  {errc::internal, 500}};
+        {errc::invalid, 400},   {errc::unauthorized, 401}, {errc::forbidden, 403},
+        {errc::not_found, 404}, {errc::conflict, 409},     {errc::unavailable, 503},
+        {errc::internal, 500}};
     for (const auto& [code, status] : mapping) {
         admin_.fail_next = error{code, "the message for " + std::string(to_string(code))};
         const auto r = get("/api/tunnels", &alice_);
@@ -546,12 +577,18 @@ TEST_F(DashboardApi, ServiceErrorsMapToStatuses) {
 TEST_F(DashboardApi, EveryRouteMapsServiceErrors) {
     admin_.add_tunnel("demo", &root_);
     const std::vector<std::tuple<std::string, std::string, std::string>> routes{
-        {"GET", "/api/tunnels", ""},          {"POST", "/api/tunnels", "{}"},
-        {"GET", "/api/tunnels/demo", ""},     {"DELETE", "/api/tunnels/demo", ""},
-        {"POST", "/api/tunnels/demo/key", ""}, {"DELETE", "/api/tunnels/demo/key", ""},
-        {"GET", "/api/live", ""},             {"GET", "/api/users", ""},
-        {"PATCH", "/api/users/1", R"({"admin":true})"}, {"PATCH", "/api/users/1", R"({"disabled":true})"},
-        {"GET", "/api/audit", ""},            {"POST", "/api/tokens", "{}"}};
+        {"GET", "/api/tunnels", ""},
+        {"POST", "/api/tunnels", "{}"},
+        {"GET", "/api/tunnels/demo", ""},
+        {"DELETE", "/api/tunnels/demo", ""},
+        {"POST", "/api/tunnels/demo/key", ""},
+        {"DELETE", "/api/tunnels/demo/key", ""},
+        {"GET", "/api/live", ""},
+        {"GET", "/api/users", ""},
+        {"PATCH", "/api/users/1", R"({"admin":true})"},
+        {"PATCH", "/api/users/1", R"({"disabled":true})"},
+        {"GET", "/api/audit", ""},
+        {"POST", "/api/tokens", "{}"}};
     for (const auto& [method, target, body] : routes) {
         admin_.fail_next = error{errc::unavailable, "the store is down"};
         const auto r = send(method, target, &root_, body);

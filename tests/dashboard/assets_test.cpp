@@ -35,7 +35,8 @@ TEST_F(DashboardAssets, EveryAssetIsServedAsInTheSourceTreeWithoutASession) {
         ASSERT_EQ(r.status, 200) << name;
         EXPECT_EQ(r.body, read_file(entry.path())) << name;
         EXPECT_EQ(header(r, "Cache-Control"), "no-cache") << name;
-        EXPECT_TRUE(std::regex_match(header(r, "ETag"), std::regex("\"[0-9a-f]{16}\""))) << header(r, "ETag");
+        EXPECT_TRUE(std::regex_match(header(r, "ETag"), std::regex("\"[0-9a-f]{16}\"")))
+            << header(r, "ETag");
         ++count;
     }
     EXPECT_GE(count, 3u);
@@ -49,7 +50,8 @@ TEST_F(DashboardAssets, AssetsHaveTheirContentTypes) {
 
 TEST_F(DashboardAssets, EtagsDifferBetweenFiles) {
     std::set<std::string> tags;
-    for (const char* name : {"app.js", "app.css", "favicon.svg"}) tags.insert(header(get(std::string("/assets/") + name), "ETag"));
+    for (const char* name : {"app.js", "app.css", "favicon.svg"})
+        tags.insert(header(get(std::string("/assets/") + name), "ETag"));
     EXPECT_EQ(tags.size(), 3u);
 }
 
@@ -70,8 +72,8 @@ TEST_F(DashboardAssets, IfNoneMatchWithTheEtagAnswers304) {
 }
 
 TEST_F(DashboardAssets, UnknownAssetsAre404) {
-    for (const char* target : {"/assets/nothing.js", "/assets/", "/assets/app.js/x", "/assets/..%2Fapp.js",
-                               "/assets/APP.JS"})
+    for (const char* target : {"/assets/nothing.js", "/assets/", "/assets/app.js/x",
+                               "/assets/..%2Fapp.js", "/assets/APP.JS"})
         EXPECT_EQ(get(target).status, 404) << target;
 }
 
@@ -85,8 +87,9 @@ TEST_F(DashboardAssets, FaviconIcoIsTheSvgIcon) {
 // Data reaches the DOM through textContent only; nothing is evaluated.
 TEST_F(DashboardAssets, AppJsBuildsTheDomWithoutHtmlStrings) {
     const std::string js = get("/assets/app.js").body;
-    for (const char* banned : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
-                               "new Function", "setAttribute(\"style\"", ".style.", "alert(", "http://", "https://"})
+    for (const char* banned :
+         {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+          "setAttribute(\"style\"", ".style.", "alert(", "http://", "https://"})
         EXPECT_EQ(js.find(banned), std::string::npos) << "app.js has " << banned;
     EXPECT_NE(js.find("new EventSource(\"/_warren/events\")"), std::string::npos);
     EXPECT_NE(js.find("X-CSRF-Token"), std::string::npos);

@@ -10,7 +10,8 @@ namespace warren::test {
 const plugin_descriptor& dashboard_descriptor() {
     // Loaded once and kept until exit, as the gateway keeps its plugins.
     static boost::dll::shared_library library(std::filesystem::path(DASHBOARD_PLUGIN));
-    static const plugin_descriptor* descriptor = library.get<plugin_entry_fn>(plugin_entry_symbol)();
+    static const plugin_descriptor* descriptor =
+        library.get<plugin_entry_fn>(plugin_entry_symbol)();
     return *descriptor;
 }
 
@@ -28,8 +29,7 @@ user_record make_user(user_id id, std::string username, bool admin) {
     return u;
 }
 
-dashboard_test::dashboard_test()
-    : config_("[dashboard] (dashboard)", "gateway.toml:1:1", {}, {}) {
+dashboard_test::dashboard_test() : config_("[dashboard] (dashboard)", "gateway.toml:1:1", {}, {}) {
     host_.set_admin(&admin_);
     admin_.users = {alice_, bob_, root_};
     auto created = dashboard_descriptor().create(host_.context("dashboard", config_));

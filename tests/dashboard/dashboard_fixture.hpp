@@ -8,8 +8,8 @@
 
 #include <warren/plugin.hpp>
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <memory>
 #include <optional>
@@ -32,7 +32,9 @@ protected:
                          std::string body = {});
     http_response send(std::string method, std::string target, const user_record* as = nullptr,
                        std::string body = {});
-    http_response get(std::string target, const user_record* as = nullptr) { return send("GET", std::move(target), as); }
+    http_response get(std::string target, const user_record* as = nullptr) {
+        return send("GET", std::move(target), as);
+    }
 
     // The body as JSON (fails the test when it is not).
     static boost::json::value json_of(const http_response& r);

@@ -10,13 +10,15 @@ const error forbidden{errc::forbidden, "only admins may do that"};
 
 bool valid_name(std::string_view name) {
     if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
-    return std::all_of(name.begin(), name.end(),
-                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
 }
 
 }  // namespace
 
-tunnel_view& fake_admin::add_tunnel(std::string name, const user_record* owner, std::string key_prefix) {
+tunnel_view& fake_admin::add_tunnel(std::string name, const user_record* owner,
+                                    std::string key_prefix) {
     tunnel_view t;
     t.record.id = static_cast<std::int64_t>(tunnels.size()) + 1;
     t.record.name = name;
@@ -60,7 +62,8 @@ issued_key fake_admin::new_key(tunnel_view& t) {
     return k;
 }
 
-result<std::vector<tunnel_view>> fake_admin::list_tunnels(const admin_actor& by, bool all) noexcept {
+result<std::vector<tunnel_view>> fake_admin::list_tunnels(const admin_actor& by,
+                                                          bool all) noexcept {
     if (auto e = begin(by, "list_tunnels" + std::string(all ? " all" : ""))) return *e;
     if (all && !by.user.admin) return forbidden;
     std::vector<tunnel_view> out;
@@ -69,13 +72,16 @@ result<std::vector<tunnel_view>> fake_admin::list_tunnels(const admin_actor& by,
     return out;
 }
 
-result<issued_key> fake_admin::create_tunnel(const admin_actor& by, std::string_view name) noexcept {
+result<issued_key> fake_admin::create_tunnel(const admin_actor& by,
+                                             std::string_view name) noexcept {
     if (auto e = begin(by, "create_tunnel " + std::string(name))) return *e;
     const std::string chosen = name.empty() ? "brave-otter-lamp" : std::string(name);
     if (!valid_name(chosen))
-        return error{errc::invalid, "invalid tunnel name \"" + chosen + "\": use 1-63 lowercase letters, digits and hyphens"};
+        return error{errc::invalid, "invalid tunnel name \"" + chosen +
+                                        "\": use 1-63 lowercase letters, digits and hyphens"};
     for (const auto& t : tunnels)
-        if (t.record.name == chosen) return error{errc::conflict, "a tunnel named " + chosen + " already exists"};
+        if (t.record.name == chosen)
+            return error{errc::conflict, "a tunnel named " + chosen + " already exists"};
     return new_key(add_tunnel(chosen, &by.user, ""));
 }
 
@@ -90,7 +96,8 @@ result<void> fake_admin::revoke_key(const admin_actor& by, std::string_view tunn
     if (auto e = begin(by, "revoke_key " + std::string(tunnel))) return *e;
     tunnel_view* t = visible(by, tunnel);
     if (!t) return error{errc::not_found, "no tunnel named " + std::string(tunnel)};
-    if (t->record.key_prefix.empty()) return error{errc::not_found, std::string(tunnel) + " has no key"};
+    if (t->record.key_prefix.empty())
+        return error{errc::not_found, std::string(tunnel) + " has no key"};
     t->record.key_prefix.clear();
     t->record.key_issued_at.reset();
     return {};
@@ -116,8 +123,8 @@ result<std::vector<user_record>> fake_admin::list_users(const admin_actor& by) n
     return users;
 }
 
-result<user_record> fake_admin::change_user(const admin_actor& by, user_id id, bool user_record::*field,
-                                            bool value) {
+result<user_record> fake_admin::change_user(const admin_actor& by, user_id id,
+                                            bool user_record::*field, bool value) {
     if (!by.user.admin) return forbidden;
     if (id == by.user.id) return error{errc::invalid, "you cannot change your own account"};
     for (auto& u : users) {
@@ -128,17 +135,23 @@ result<user_record> fake_admin::change_user(const admin_actor& by, user_id id, b
     return error{errc::not_found, "no user with id " + std::to_string(id)};
 }
 
-result<user_record> fake_admin::set_user_admin(const admin_actor& by, user_id id, bool admin) noexcept {
-    if (auto e = begin(by, "set_user_admin " + std::to_string(id) + (admin ? " true" : " false"))) return *e;
+result<user_record> fake_admin::set_user_admin(const admin_actor& by, user_id id,
+                                               bool admin) noexcept {
+    if (auto e = begin(by, "set_user_admin " + std::to_string(id) + (admin ? " true" : " false")))
+        return *e;
     return change_user(by, id, &user_record::admin, admin);
 }
 
-result<user_record> fake_admin::set_user_disabled(const admin_actor& by, user_id id, bool disabled) noexcept {
-    if (auto e = begin(by, "set_user_disabled " + std::to_string(id) + (disabled ? " true" : " false"))) return *e;
+result<user_record> fake_admin::set_user_disabled(const admin_actor& by, user_id id,
+                                                  bool disabled) noexcept {
+    if (auto e =
+            begin(by, "set_user_disabled " + std::to_string(id) + (disabled ? " true" : " false")))
+        return *e;
     return change_user(by, id, &user_record::disabled, disabled);
 }
 
-result<std::vector<audit_entry>> fake_admin::audit(const admin_actor& by, const audit_query& query) noexcept {
+result<std::vector<audit_entry>> fake_admin::audit(const admin_actor& by,
+                                                   const audit_query& query) noexcept {
     if (auto e = begin(by, "audit")) return *e;
     if (!by.user.admin) return forbidden;
     last_query = query;
@@ -153,7 +166,8 @@ result<std::vector<audit_entry>> fake_admin::audit(const admin_actor& by, const 
     return out;
 }
 
-result<issued_api_token> fake_admin::issue_api_token(const admin_actor& by, std::chrono::seconds ttl) noexcept {
+result<issued_api_token> fake_admin::issue_api_token(const admin_actor& by,
+                                                     std::chrono::seconds ttl) noexcept {
     if (auto e = begin(by, "issue_api_token")) return *e;
     if (!by.user.admin) return forbidden;
     last_ttl = ttl;

@@ -35,23 +35,30 @@ public:
     std::vector<std::string> secrets;
 
     // A tunnel owned by `owner` (or nobody), with a key unless `key_prefix` is empty.
-    tunnel_view& add_tunnel(std::string name, const user_record* owner, std::string key_prefix = "wk_0011aabb");
+    tunnel_view& add_tunnel(std::string name, const user_record* owner,
+                            std::string key_prefix = "wk_0011aabb");
 
     std::vector<login_option> login_options() const override { return options; }
     std::string apex_url() const override { return apex; }
     std::uint32_t max_tunnels_per_user() const noexcept override { return max_per_user; }
 
-    result<std::vector<tunnel_view>> list_tunnels(const admin_actor& by, bool all) noexcept override;
-    result<issued_key> create_tunnel(const admin_actor& by, std::string_view name) noexcept override;
+    result<std::vector<tunnel_view>> list_tunnels(const admin_actor& by,
+                                                  bool all) noexcept override;
+    result<issued_key> create_tunnel(const admin_actor& by,
+                                     std::string_view name) noexcept override;
     result<issued_key> rotate_key(const admin_actor& by, std::string_view tunnel) noexcept override;
     result<void> revoke_key(const admin_actor& by, std::string_view tunnel) noexcept override;
     result<void> delete_tunnel(const admin_actor& by, std::string_view tunnel) noexcept override;
     result<std::vector<live_tunnel_view>> live_tunnels(const admin_actor& by) noexcept override;
     result<std::vector<user_record>> list_users(const admin_actor& by) noexcept override;
-    result<user_record> set_user_admin(const admin_actor& by, user_id id, bool admin) noexcept override;
-    result<user_record> set_user_disabled(const admin_actor& by, user_id id, bool disabled) noexcept override;
-    result<std::vector<audit_entry>> audit(const admin_actor& by, const audit_query& query) noexcept override;
-    result<issued_api_token> issue_api_token(const admin_actor& by, std::chrono::seconds ttl) noexcept override;
+    result<user_record> set_user_admin(const admin_actor& by, user_id id,
+                                       bool admin) noexcept override;
+    result<user_record> set_user_disabled(const admin_actor& by, user_id id,
+                                          bool disabled) noexcept override;
+    result<std::vector<audit_entry>> audit(const admin_actor& by,
+                                           const audit_query& query) noexcept override;
+    result<issued_api_token> issue_api_token(const admin_actor& by,
+                                             std::chrono::seconds ttl) noexcept override;
 
 private:
     // Records the call; returns the injected failure, if any.
@@ -59,7 +66,8 @@ private:
     // The tunnel `name` as `by` may see it: another user's is not found.
     tunnel_view* visible(const admin_actor& by, std::string_view name);
     issued_key new_key(tunnel_view& t);
-    result<user_record> change_user(const admin_actor& by, user_id id, bool user_record::*field, bool value);
+    result<user_record> change_user(const admin_actor& by, user_id id, bool user_record::*field,
+                                    bool value);
 
     int next_key_ = 1;
 };

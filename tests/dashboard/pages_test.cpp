@@ -24,12 +24,12 @@ TEST(DashboardPlugin, DescriptorIsAnHttpAppCalledDashboard) {
 using DashboardPages = dashboard_test;
 
 TEST_F(DashboardPages, ServesItsPagesAssetsAndApiButNotTheHostsPaths) {
-    for (const char* path : {"/", "/login", "/favicon.ico", "/assets/app.js", "/assets/nothing", "/api/me",
-                             "/api/tunnels/demo/key", "/api/unknown"})
+    for (const char* path : {"/", "/login", "/favicon.ico", "/assets/app.js", "/assets/nothing",
+                             "/api/me", "/api/tunnels/demo/key", "/api/unknown"})
         EXPECT_TRUE(app().serves(path)) << path;
-    for (const char* path : {"/login/github", "/login/github/callback", "/login/setup", "/logout", "/_warren/events",
-                             "/_warren/connect", "/_health", "/metrics", "/api", "/assets", "/loginx", "/login/",
-                             "/index.html", "/robots.txt", ""})
+    for (const char* path : {"/login/github", "/login/github/callback", "/login/setup", "/logout",
+                             "/_warren/events", "/_warren/connect", "/_health", "/metrics", "/api",
+                             "/assets", "/loginx", "/login/", "/index.html", "/robots.txt", ""})
         EXPECT_FALSE(app().serves(path)) << path;
 }
 
@@ -48,22 +48,24 @@ TEST_F(DashboardPages, RootServesTheAppShellToASignedInUser) {
     EXPECT_THAT(r.body, HasSubstr(R"x(<script src="/assets/app.js" defer></script>)x"));
     EXPECT_THAT(r.body, HasSubstr(R"x(<link rel="stylesheet" href="/assets/app.css">)x"));
     EXPECT_THAT(r.body, HasSubstr(R"x(<link rel="icon" href="/assets/favicon.svg")x"));
-    for (const char* id : {"my-tunnels", "create-tunnel-form", "new-tunnel-name", "create-tunnel", "key-dialog",
-                           "key-value", "key-command", "key-copy", "key-dialog-close", "error-banner", "logout",
-                           "live-tunnels", "audit", "audit-event", "audit-tunnel", "audit-user", "audit-apply",
-                           "users", "new-api-token"})
+    for (const char* id : {"my-tunnels", "create-tunnel-form", "new-tunnel-name", "create-tunnel",
+                           "key-dialog", "key-value", "key-command", "key-copy", "key-dialog-close",
+                           "error-banner", "logout", "live-tunnels", "audit", "audit-event",
+                           "audit-tunnel", "audit-user", "audit-apply", "users", "new-api-token"})
         EXPECT_THAT(r.body, HasSubstr("id=\"" + std::string(id) + "\"")) << id;
     EXPECT_THAT(r.body, HasSubstr(R"x(placeholder="name (optional)")x"));
     EXPECT_THAT(r.body, HasSubstr(">alice</span>"));
     EXPECT_THAT(r.body, Not(HasSubstr("admin-badge"))) << "alice is no admin";
-    EXPECT_THAT(get("/", &root_).body, HasSubstr(R"x(<span class="badge" id="admin-badge">admin</span>)x"));
+    EXPECT_THAT(get("/", &root_).body,
+                HasSubstr(R"x(<span class="badge" id="admin-badge">admin</span>)x"));
 }
 
 TEST_F(DashboardPages, AuditEventFilterListsEveryEventAndAll) {
     const auto body = get("/", &root_).body;
     EXPECT_THAT(body, HasSubstr(R"x(<option value="">all</option>)x"));
-    for (const char* event : {"connect", "disconnect", "connect_rejected", "key_issued", "key_revoked",
-                              "tunnel_created", "tunnel_deleted", "user_updated", "login", "logout"})
+    for (const char* event :
+         {"connect", "disconnect", "connect_rejected", "key_issued", "key_revoked",
+          "tunnel_created", "tunnel_deleted", "user_updated", "login", "logout"})
         EXPECT_THAT(body, HasSubstr("<option>" + std::string(event) + "</option>")) << event;
 }
 
@@ -71,11 +73,13 @@ TEST_F(DashboardPages, AuditEventFilterListsEveryEventAndAll) {
 // the pages must not have any: they would be blocked (and log errors).
 TEST_F(DashboardPages, PagesHaveNoInlineScriptsStylesOrHandlers) {
     admin_.options = {{"github", "GitHub", "/login/github"}};
-    for (const auto& body : {get("/", &root_).body, get("/login").body, get("/login?error=x").body}) {
+    for (const auto& body :
+         {get("/", &root_).body, get("/login").body, get("/login?error=x").body}) {
         EXPECT_FALSE(std::regex_search(body, std::regex("<script(?![^>]*\\bsrc=)"))) << body;
         EXPECT_THAT(body, Not(HasSubstr("<style")));
         EXPECT_THAT(body, Not(HasSubstr("style=")));
-        EXPECT_FALSE(std::regex_search(body, std::regex("\\son[a-z]+=", std::regex::icase))) << body;
+        EXPECT_FALSE(std::regex_search(body, std::regex("\\son[a-z]+=", std::regex::icase)))
+            << body;
         EXPECT_THAT(body, Not(HasSubstr("javascript:")));
     }
 }
@@ -94,7 +98,10 @@ TEST_F(DashboardPages, TheShellEscapesAnHtmlSpecialUsername) {
 }
 
 TEST_F(DashboardPages, TheShellShowsOnlyHttpsAvatars) {
-    EXPECT_THAT(get("/", &alice_).body, HasSubstr(R"x(<img class="avatar" id="avatar" src="https://avatars.example.com/alice.png" alt="">)x"));
+    EXPECT_THAT(
+        get("/", &alice_).body,
+        HasSubstr(
+            R"x(<img class="avatar" id="avatar" src="https://avatars.example.com/alice.png" alt="">)x"));
     user_record plain = alice_;
     plain.identity.avatar_url = "http://avatars.example.com/alice.png";  // the CSP would block it
     EXPECT_THAT(get("/", &plain).body, Not(HasSubstr("class=\"avatar\"")));
@@ -109,9 +116,16 @@ TEST_F(DashboardPages, LoginPageLinksEveryProviderWithTheReturnPath) {
     EXPECT_EQ(header(r, "Content-Type"), "text/html; charset=utf-8");
     EXPECT_EQ(header(r, "Cache-Control"), "no-store");
     EXPECT_THAT(r.body, HasSubstr(" Warren</h1>"));
-    EXPECT_THAT(r.body, HasSubstr(R"x(<a class="login-provider button" data-provider="github" href="/login/github?return=/tunnels?a=1%26b=2">Sign in with GitHub</a>)x"));
-    EXPECT_THAT(r.body, HasSubstr(R"x(<a class="login-provider button" data-provider="gitlab" href="/login/gitlab?return=/tunnels?a=1%26b=2">Sign in with GitLab</a>)x"));
-    EXPECT_THAT(r.body, Not(HasSubstr("<form"))) << "links, not forms: form-action would block the redirect";
+    EXPECT_THAT(
+        r.body,
+        HasSubstr(
+            R"x(<a class="login-provider button" data-provider="github" href="/login/github?return=/tunnels?a=1%26b=2">Sign in with GitHub</a>)x"));
+    EXPECT_THAT(
+        r.body,
+        HasSubstr(
+            R"x(<a class="login-provider button" data-provider="gitlab" href="/login/gitlab?return=/tunnels?a=1%26b=2">Sign in with GitLab</a>)x"));
+    EXPECT_THAT(r.body, Not(HasSubstr("<form")))
+        << "links, not forms: form-action would block the redirect";
     EXPECT_THAT(r.body, Not(HasSubstr("No sign-in provider")));
 }
 
@@ -122,8 +136,8 @@ TEST_F(DashboardPages, LoginPageReturnsHomeByDefault) {
 
 TEST_F(DashboardPages, LoginPageNeverReturnsToAnotherSite) {
     admin_.options = {{"github", "GitHub", "/login/github"}};
-    for (const char* bad : {"//evil.example/x", "https://evil.example/", "/%5Cevil.example", "evil", "/a%0Ab",
-                            "/%09/evil.example", "javascript:alert(1)"}) {
+    for (const char* bad : {"//evil.example/x", "https://evil.example/", "/%5Cevil.example", "evil",
+                            "/a%0Ab", "/%09/evil.example", "javascript:alert(1)"}) {
         const auto body = get(std::string("/login?return=") + bad).body;
         EXPECT_THAT(body, HasSubstr(R"x(href="/login/github?return=/")x")) << bad;
         EXPECT_THAT(body, Not(HasSubstr("evil"))) << bad;
@@ -140,14 +154,20 @@ TEST_F(DashboardPages, LoginPageEscapesProviderFields) {
 
 TEST_F(DashboardPages, LoginPageWithoutProvidersExplainsTheSetupLink) {
     const auto body = get("/login").body;
-    EXPECT_THAT(body, HasSubstr("No sign-in provider is configured. Use the one-time setup link the gateway printed "
-                                "at start, or run <code>warren-gateway --config gateway.toml setup-link</code>."));
+    EXPECT_THAT(
+        body,
+        HasSubstr(
+            "No sign-in provider is configured. Use the one-time setup link the gateway printed "
+            "at start, or run <code>warren-gateway --config gateway.toml setup-link</code>."));
     EXPECT_THAT(body, Not(HasSubstr("login-provider")));
 }
 
 TEST_F(DashboardPages, LoginPageShowsTheErrorAsEscapedText) {
     const auto body = get("/login?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E+denied").body;
-    EXPECT_THAT(body, HasSubstr(R"x(<p class="login-error" role="alert">&lt;script&gt;alert(1)&lt;/script&gt; denied</p>)x"));
+    EXPECT_THAT(
+        body,
+        HasSubstr(
+            R"x(<p class="login-error" role="alert">&lt;script&gt;alert(1)&lt;/script&gt; denied</p>)x"));
     EXPECT_THAT(body, Not(HasSubstr("<script>alert")));
 }
 
