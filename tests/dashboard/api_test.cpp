@@ -626,3 +626,32 @@ TEST_F(DashboardApi, KeysAndTokensNeverReachTheLog) {
 
 }  // namespace
 }  // namespace warren::test
+
+namespace warren::test {
+namespace {
+
+// The host creates plugins before its own gateway_admin exists and swaps it
+// in afterwards: the app must ask for it on every request.
+TEST(DashboardApiHost, UsesTheAdminServiceTheHostHasAtRequestTime) {
+    test_host host;
+    const config_table config("[dashboard] (dashboard)", "gateway.toml:1:1", {}, {});
+    auto created = dashboard_descriptor().create(host.context("dashboard", config));
+    ASSERT_TRUE(created.object) << created.error;
+    auto& app = dynamic_cast<http_app&>(*created.object);
+    http_request r;
+    r.method = "GET";
+    r.target = r.path = "/api/tunnels";
+    r.session = http_session{make_user(1, "alice", false), "csrf", false};
+
+    const auto before = app.handle(r);
+    EXPECT_EQ(before.status, 503) << before.body;
+    EXPECT_EQ(find_header(before.headers, "Retry-After"), "5");
+
+    fake_admin admin;
+    host.set_admin(&admin);
+    EXPECT_EQ(app.handle(r).status, 200);
+    EXPECT_EQ(admin.calls.size(), 1u);
+}
+
+}  // namespace
+}  // namespace warren::test
