@@ -16,6 +16,7 @@ Command line of every test (CMakeLists.txt passes them):
 
 import argparse
 import atexit
+import json
 import os
 import re
 import shutil
@@ -317,14 +318,19 @@ class BrowserTest:
                           ready=r"Forwarding (https?://(\S+?)\.localhost:\d+) -> ", what="Forwarding URL -> ")
         return p, m.group(1), m.group(2)
 
-    def start_fake_oauth(self, client_id, client_secret):
-        """tests/support/fake_oauth_provider.py; returns its base URL http://127.0.0.1:PORT."""
+    def start_fake_oauth(self, client_id, client_secret, users=None):
+        """tests/support/fake_oauth_provider.py (with `users`, a list of user dicts, instead of its
+        defaults when given); returns its base URL http://127.0.0.1:PORT."""
         script = os.path.join(self.args.source_dir, "tests", "support", "fake_oauth_provider.py")
         if not os.path.exists(script):
             raise HarnessError(f"{script} is missing (the fake OAuth provider the dashboard test logs in with)")
-        _, m = self.start("fake-oauth", [sys.executable, script, "--port", "0", "--client-id", client_id,
-                                         "--client-secret", client_secret],
-                          ready=r"fake-oauth listening on (http://127\.0\.0\.1:\d+)")
+        argv = [sys.executable, script, "--port", "0", "--client-id", client_id, "--client-secret", client_secret]
+        if users is not None:
+            users_file = os.path.join(self.dir, "fake-oauth-users.json")
+            with open(users_file, "w") as f:
+                json.dump(users, f)
+            argv += ["--users", users_file]
+        _, m = self.start("fake-oauth", argv, ready=r"fake-oauth listening on (http://127\.0\.0\.1:\d+)")
         return m.group(1)
 
     # -- the browser --

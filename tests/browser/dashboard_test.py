@@ -149,7 +149,13 @@ def get_through_tunnel(gateway_port, name, path):
 def scenario(t):
     preflight(t)
     secret = secrets.token_urlsafe(24)
-    fake = t.start_fake_oauth(CLIENT_ID, secret)
+    # The fake's default users have avatars on an unresolvable https host,
+    # which Chromium would report as failed loads: these have none.
+    users = [{"login": "alice", "id": 1001, "name": "Alice Liddell", "email": "alice@example.com",
+              "avatar_url": "", "orgs": ["acme"], "groups": ["acme/dev"]},
+             {"login": "bob", "id": 1002, "name": "Bob Builder", "email": "bob@example.com",
+              "avatar_url": "", "orgs": [], "groups": []}]
+    fake = t.start_fake_oauth(CLIENT_ID, secret, users)
     config = GATEWAY_TOML.format(
         plugins_dir=toml_string(os.path.abspath(t.args.plugins_dir)),
         client_id=toml_string(CLIENT_ID),

@@ -5,7 +5,7 @@
 
 namespace warren::test {
 
-std::string web_browser::jar() const { return (dir_.path() / "cookies.txt").string(); }
+std::string web_browser::jar() const { return (dir_->path() / "cookies.txt").string(); }
 
 curl_result web_browser::get(const std::string& url) const { return send("GET", url); }
 

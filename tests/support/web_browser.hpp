@@ -8,6 +8,7 @@
 //   b.send("POST", gw.url() + "/api/tunnels", R"({"name":"demo"})", {"X-CSRF-Token: ..."});
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,8 @@ public:
 
 private:
   std::string jar() const;
-  temp_dir dir_;
+  // Shared, so a copy is the same browser (the same cookies).
+  std::shared_ptr<temp_dir> dir_ = std::make_shared<temp_dir>();
 };
 
 // The first Location header of a curl result, or "".

@@ -144,7 +144,9 @@ tunnel_registry::lookup_result tunnel_registry::lookup(std::string_view name) {
     if (it != entries_.end() && it->second.live) return {lookup_state::live, it->second.live};
     if (keyed_names_.count(key)) return {lookup_state::offline, nullptr};
     if (it == entries_.end()) return {};
-    if (expired(it->second, clock::now())) {
+    // A keyed session's name outlives it only as long as the tunnel exists:
+    // once deleted (no longer a keyed name) it is gone, not reclaimable.
+    if (expired(it->second, clock::now()) || (it->second.keyed && !it->second.live && !it->second.pending)) {
         entries_.erase(it);
         return {};
     }
