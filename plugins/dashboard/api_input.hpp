@@ -38,8 +38,8 @@ result<std::size_t> limit_param(const std::optional<std::string>& value, std::si
 result<std::optional<time_point>> time_param(const std::optional<std::string>& value,
                                              std::string_view name);
 
-// An API token's lifetime: "90d", "12h", "1d12h", "30m" (the SDK's duration
-// syntax plus days), between 1 minute and 365 days.
+// An API token's lifetime in the SDK's duration syntax ("90d", "12h", "1d12h");
+// the host checks the range (1 minute to 366 days).
 result<std::chrono::seconds> token_ttl(std::string_view text);
 
 }  // namespace warren::dashboard

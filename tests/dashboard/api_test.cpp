@@ -514,12 +514,7 @@ TEST_F(DashboardApi, BadTokenTtlsAre400) {
         expect_json(r, 400);
         EXPECT_THAT(error_of(r), HasSubstr("ttl: expected a duration")) << ttl;
     }
-    for (const char* ttl : {"0d", "30s", "366d", "8761h", "99999999999999999999d"}) {
-        const auto r =
-            send("POST", "/api/tokens", &root_, R"({"ttl":")" + std::string(ttl) + "\"}");
-        expect_json(r, 400);
-        EXPECT_THAT(error_of(r), HasSubstr("ttl: must be from 1 minute to 365 days")) << ttl;
-    }
+    // The range (1 minute to 366 days) is the host's: see dashboard_api_test.
     expect_json(send("POST", "/api/tokens", &root_, R"({"ttl":30})"), 400);
     expect_json(send("POST", "/api/tokens", &root_, R"({"expires":"30d"})"), 400);
     EXPECT_TRUE(admin_.calls.empty());

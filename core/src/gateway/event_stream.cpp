@@ -68,7 +68,7 @@ net::awaitable<bool> http_connection<Stream>::serve_events(http::request_parser&
         const bool keep = co_await respond_error(401, "sign in first", &parser, true);
         co_return keep;
     }
-    const bool admin = session->user.admin;
+    bool admin = session->user.admin;
 
     std::string out =
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
@@ -107,6 +107,7 @@ net::awaitable<bool> http_connection<Stream>::serve_events(http::request_parser&
                 disarm(write_deadline_);
                 break;
             }
+            admin = still->user.admin;  // made or no longer an admin meanwhile
         }
         if (at.tunnels != last.tunnels) out += event("tunnels");
         if (at.traffic != last.traffic && now - last_traffic >= traffic_every) {
