@@ -107,6 +107,22 @@ TEST(sessions, setup_link_signs_in_once_as_the_local_admin) {
   EXPECT_EQ(gw.proc.output().find(token), std::string::npos);
 }
 
+TEST(sessions, cookies_are_secure_over_tls) {
+  temp_dir dir;
+  const auto cert = (dir.path() / "cert.pem").string(), key = (dir.path() / "key.pem").string();
+  const auto made = run_command({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                 "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                                 "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"});
+  ASSERT_EQ(made.exit_code, 0) << made.stderr_text;
+  auto gw = start_gateway(dir, config() + "[server]\ntls_cert = \"" + cert + "\"\ntls_key = \"" + key + "\"\n");
+  ASSERT_EQ(gw.scheme, "https");
+  const auto r = run_curl({"-k", gw.url() + "/login/setup?token=" + setup_token(gw)});
+  ASSERT_EQ(r.status, 302) << r.body;
+  const auto set = header_values(r.headers, "set-cookie");
+  ASSERT_EQ(set.size(), 1u);
+  EXPECT_TRUE(set[0].ends_with("; Secure")) << set[0];
+}
+
 TEST(sessions, expired_setup_link_is_refused) {
   temp_dir dir;
   auto gw = start_gateway(dir, config());
