@@ -1,6 +1,7 @@
 #pragma once
 // Pages the gateway serves itself on its apex host: /_health, /metrics and a
-// short landing page. (The dashboard plugin will take over "/".)
+// short landing page for a gateway without a [dashboard], which otherwise
+// serves "/".
 #include "gateway/gateway_context.hpp"
 #include "gateway/responses.hpp"
 
