@@ -213,6 +213,7 @@ result<std::vector<audit_entry>> admin_service::audit(const admin_actor& by, con
 result<issued_api_token> admin_service::issue_api_token(const admin_actor& by, std::chrono::seconds ttl) noexcept {
     return guarded([&]() -> result<issued_api_token> {
         if (!by.user.admin) return not_admin;
+        if (!ctx_.sessions) return error{errc::unavailable, "sign-in is not set up on this gateway"};
         constexpr std::chrono::seconds min_ttl{60};
         constexpr std::chrono::seconds max_ttl{366LL * 24 * 3600};
         if (ttl < min_ttl || ttl > max_ttl)

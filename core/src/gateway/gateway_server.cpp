@@ -187,11 +187,19 @@ int run_gateway(const gateway_config& config) {
     blocking_pool blocking(config.server.blocking_threads);
     audit_trail audit(*plugins.store, blocking, registry, &ctx.changes);
     tunnel_admin tunnels_admin(*plugins.store, config.tunnels.max_tunnels_per_user);
-    sessions session_keeper(sessions::load_secret(*plugins.store, config.sessions.secret_env), *plugins.store,
-                            std::chrono::duration_cast<std::chrono::seconds>(config.sessions.ttl));
+    // Sign-in exists for a dashboard or [[auth]] providers; without them the
+    // gateway keeps no signing secret (nor initialises OpenSSL's RNG for one).
     setup_links setup(*plugins.store);
-    login_routes login(ctx, plugins.auth, setup, tunnels_admin);
-    admin_service admin(ctx, tunnels_admin, &login);
+    std::optional<sessions> session_keeper;
+    std::optional<login_routes> login;
+    if (plugins.dashboard || !plugins.auth.empty()) {
+        session_keeper.emplace(sessions::load_secret(*plugins.store, config.sessions.secret_env), *plugins.store,
+                               std::chrono::duration_cast<std::chrono::seconds>(config.sessions.ttl));
+        login.emplace(ctx, plugins.auth, setup, tunnels_admin);
+        ctx.sessions = &*session_keeper;
+        ctx.login = &*login;
+    }
+    admin_service admin(ctx, tunnels_admin, login ? &*login : nullptr);
     services.set_admin(&admin);
     // The plugins outlive this function's locals only until `plugins` goes:
     // make sure none of them can reach the admin service after it is gone.
@@ -199,8 +207,6 @@ int run_gateway(const gateway_config& config) {
         gateway_services& s;
         ~unset_admin() { s.set_admin(nullptr); }
     } unset{services};
-    ctx.sessions = &session_keeper;
-    ctx.login = &login;
     std::optional<request_log_dispatcher> request_log;
     if (!plugins.request_log.empty()) request_log.emplace(sink_entries(plugins.request_log), registry);
     ctx.store = plugins.store.get();
