@@ -90,6 +90,18 @@ TEST(oauth_login, signs_in_with_state_and_pkce_and_creates_the_user_and_a_first_
                                 std::regex(R"(bob\s+github\s+no)")));
   const auto audit = run_gateway_admin(gw.config_file, {"audit", "--event", "login"});
   EXPECT_NE(audit.stdout_text.find("via github"), std::string::npos);
+
+  // Renamed at GitHub: the same user (same id), not a new one with a new tunnel.
+  fake.set_users(R"([{"login": "alice-renamed", "id": 1001, "name": "Alice", "email": "a@example.com",
+                      "avatar_url": "", "orgs": ["acme"], "groups": []}])");
+  browser renamed;
+  EXPECT_EQ(sign_in(renamed, gw, fake, "alice-renamed").status, 302);
+  const auto still = run_gateway_admin(gw.config_file, {"tunnels", "list"}).stdout_text;
+  EXPECT_EQ(std::count(still.begin(), still.end(), '\n'), 2) << still;  // her one tunnel, now under her new name
+  EXPECT_NE(still.find("alice-renamed"), std::string::npos);
+  const auto after = run_gateway_admin(gw.config_file, {"users", "list"}).stdout_text;
+  EXPECT_NE(after.find("alice-renamed"), std::string::npos);
+  EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), 3) << after;  // header, alice-renamed, bob
 }
 
 TEST(oauth_login, return_path_never_leaves_the_gateway) {

@@ -214,10 +214,11 @@ http_response login_routes::finish(auth_provider& p, const http_request& request
     }
 
     store& s = *ctx_.store;
-    bool existed = false;
-    if (auto same_name = s.find_users_by_username(who->username))
-        for (const auto& u : *same_name) existed |= u.identity.provider == who->provider && u.identity.subject == who->subject;
-    auto user = s.upsert_user(*who, true, now);
+    // First the profile alone, to learn whether this identity ever signed in
+    // before (a renamed account is still the same user), then the login.
+    auto before = s.upsert_user(*who, false, now);
+    const bool first_login = before && !before->last_login_at;
+    auto user = before ? s.upsert_user(*who, true, now) : before;
     if (!user)
         return refuse(503, "Sign-in unavailable", "The gateway cannot reach its database. Try again in a minute.",
                       user.error().message);
@@ -228,7 +229,7 @@ http_response login_routes::finish(auth_provider& p, const http_request& request
         if (auto r = s.set_user_admin(user->id, true); r) user->admin = true;
         else spdlog::warn("sign-in: could not make {} an admin: {}", user->identity.username, r.error().message);
     }
-    if (!existed) {
+    if (first_login) {
         ctx_.changes.bump(change::users);
         if (ctx_.config.tunnels.first_login_tunnel) first_login_tunnel(*user, request);
     }
