@@ -97,7 +97,7 @@ TEST(oauth_login, signs_in_with_state_and_pkce_and_creates_the_user_and_a_first_
   browser renamed;
   EXPECT_EQ(sign_in(renamed, gw, fake, "alice-renamed").status, 302);
   const auto still = run_gateway_admin(gw.config_file, {"tunnels", "list"}).stdout_text;
-  EXPECT_EQ(std::count(still.begin(), still.end(), '\n'), 2) << still;  // her one tunnel, now under her new name
+  EXPECT_EQ(std::count(still.begin(), still.end(), '\n'), 3) << still;  // hers (now under her new name) and bob's
   EXPECT_NE(still.find("alice-renamed"), std::string::npos);
   const auto after = run_gateway_admin(gw.config_file, {"users", "list"}).stdout_text;
   EXPECT_NE(after.find("alice-renamed"), std::string::npos);
