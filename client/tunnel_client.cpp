@@ -145,9 +145,15 @@ net::awaitable<tunnel_client::connect_outcome> tunnel_client::handshake(WebSocke
         co_return out;
     }
     ws.binary(true);
-    if (ready->ping_interval_ms > 0)
+    // The gateway's own liveness bound, so a dead path (a blackholed link, a
+    // NAT that forgot us) is noticed on this side as soon as on the gateway's;
+    // 10 s when an older gateway does not say its ping_timeout.
+    if (ready->ping_interval_ms > 0) {
+        const auto ping_timeout = ready->ping_timeout_ms > 0 ? std::chrono::milliseconds(ready->ping_timeout_ms)
+                                                             : std::chrono::milliseconds(10'000);
         ws.set_option(websocket::stream_base::timeout{
-            connect_timeout, std::chrono::milliseconds(ready->ping_interval_ms) + std::chrono::seconds(10), true});
+            connect_timeout, std::chrono::milliseconds(ready->ping_interval_ms) + ping_timeout, true});
+    }
 
     proto::mux_settings settings;
     settings.recv_stream_window = options_.stream_window;

@@ -191,6 +191,9 @@ private:
     if (path == "/hang") {
       co_return co_await handle_hang();
     }
+    if (path.starts_with("/fault/")) {
+      co_return co_await handle_fault(path.substr(7), *url);
+    }
     if (path == "/close") {
       co_await drain_body();
       co_return after::close;
@@ -466,6 +469,82 @@ private:
         co_return after::close;
       }
     }
+  }
+
+  // Misbehaving origins, for the fault tests:
+  //   /fault/silent                 never answers (holds the connection)
+  //   /fault/stall-after-headers    a head promising 1 MB, then nothing
+  //   /fault/endless-chunked        chunks until the peer goes away
+  //   /fault/bad-status             a malformed status line, then close
+  //   /fault/close-mid-body?size=N  Content-Length N (default 1 MiB), half of it, close
+  //   /fault/slow-read?rate=N       reads the request body at N bytes/s (default 1000)
+  net::awaitable<after> handle_fault(std::string_view what, const urls::url_view& url) {
+    if (what == "silent") {
+      co_return co_await handle_hang();
+    }
+    if (what == "slow-read") {
+      const std::uint64_t rate = std::max<std::uint64_t>(query_number(url, "rate").value_or(1000), 10);
+      const auto piece = static_cast<std::size_t>(std::clamp<std::uint64_t>(rate / 10, 1, piece_size));
+      std::vector<char> buf(piece);
+      net::steady_timer timer(stream_.get_executor());
+      std::uint64_t size = 0;
+      for (;;) {
+        auto [ec, n] = co_await read_body_some(buf.data(), buf.size());
+        if (ec) {
+          co_return after::close;
+        }
+        if (n == 0) break;
+        size += n;
+        timer.expires_after(std::chrono::microseconds(n * 1'000'000 / rate));
+        co_await timer.async_wait(tuple_awaitable);
+      }
+      json::object out;
+      out["size"] = size;
+      const std::string text = json::serialize(out);
+      co_return co_await send(http::status::ok, "application/json", text);
+    }
+    if (co_await drain_body()) {
+      co_return after::close;
+    }
+    if (what == "stall-after-headers") {
+      if (co_await write_raw("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nsome")) {
+        co_return after::close;
+      }
+      co_return co_await handle_hang();
+    }
+    if (what == "endless-chunked") {
+      http::response<http::empty_body> res{http::status::ok, parser_->version()};
+      res.set(http::field::content_type, "application/octet-stream");
+      if (co_await begin_stream(res)) {
+        co_return after::close;
+      }
+      std::vector<char> buf(16 * 1024);
+      for (std::uint64_t sent = 0;; sent += buf.size()) {
+        fill_pattern(sent, {buf.data(), buf.size()});
+        if (co_await stream_piece({buf.data(), buf.size()})) {
+          co_return after::close;
+        }
+      }
+    }
+    if (what == "bad-status") {
+      const auto ec = co_await write_raw("HTTP/1.1 2x0 Broken\r\nContent-Length: 2\r\n\r\nno");
+      (void)ec;  // closing either way
+      co_return after::close;
+    }
+    if (what == "close-mid-body") {
+      const std::uint64_t total = query_number(url, "size").value_or(1u << 20);
+      const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                               std::to_string(total) + "\r\n\r\n";
+      if (co_await write_raw(head)) {
+        co_return after::close;
+      }
+      std::vector<char> buf(static_cast<std::size_t>(total / 2));
+      fill_pattern(0, {buf.data(), buf.size()});
+      const auto ec = co_await write_raw({buf.data(), buf.size()});
+      (void)ec;  // closing either way: that is the fault
+      co_return after::close;
+    }
+    co_return co_await send(http::status::not_found, "text/plain", "no such fault\n");
   }
 
   net::awaitable<after> handle_expect() {

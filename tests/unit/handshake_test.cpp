@@ -35,6 +35,7 @@ ready_message sample_ready() {
     r.max_body_bytes = 10ull << 30;  // over 2^32: u64 fields must keep it
     r.request_timeout_ms = 30'000;
     r.ping_interval_ms = 15'000;
+    r.ping_timeout_ms = 10'000;
     return r;
 }
 
@@ -80,6 +81,7 @@ TEST(handshake, ready_round_trip) {
     EXPECT_EQ(p->max_body_bytes, r.max_body_bytes);
     EXPECT_EQ(p->request_timeout_ms, r.request_timeout_ms);
     EXPECT_EQ(p->ping_interval_ms, r.ping_interval_ms);
+    EXPECT_EQ(p->ping_timeout_ms, r.ping_timeout_ms);
 }
 
 TEST(handshake, optional_fields_default_and_unknown_fields_are_ignored) {
@@ -102,6 +104,7 @@ TEST(handshake, optional_fields_default_and_unknown_fields_are_ignored) {
     EXPECT_EQ(r->max_body_bytes, 0u);
     EXPECT_EQ(r->request_timeout_ms, 0u);
     EXPECT_EQ(r->ping_interval_ms, 0u);
+    EXPECT_EQ(r->ping_timeout_ms, 0u);
 }
 
 TEST(handshake, hello_missing_fields_are_refused_with_their_name) {

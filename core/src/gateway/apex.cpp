@@ -32,6 +32,7 @@ std::optional<simple_response> apex_response(gateway_context& ctx, const request
     if (path == "/metrics") {
         if (!get) return std::nullopt;
         ctx.metrics.tunnels.set(static_cast<std::int64_t>(ctx.registry.live_count()));
+        ctx.metrics.sample_leak_gauges();
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
         r.body = ctx.metrics.registry.render();
         return r;

@@ -264,6 +264,7 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
     ready.max_body_bytes = cfg.tunnels.max_body_bytes;
     ready.request_timeout_ms = static_cast<std::uint64_t>(cfg.tunnels.request_timeout.count());
     ready.ping_interval_ms = static_cast<std::uint64_t>(cfg.tunnels.ping_interval.count());
+    ready.ping_timeout_ms = static_cast<std::uint64_t>(cfg.tunnels.ping_timeout.count());
     ws.text(true);
     if (auto [wec, wn] = co_await ws.async_write(net::buffer(proto::serialize(ready)), net::as_tuple(net::use_awaitable));
         wec) {

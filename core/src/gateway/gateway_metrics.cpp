@@ -1,6 +1,10 @@
 #include "gateway/gateway_metrics.hpp"
 
+#include "protocol/buffer_account.hpp"
+
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace warren {
 
@@ -18,12 +22,42 @@ gateway_metrics::gateway_metrics(metrics_registry& r)
       bytes_out(r.add_counter("warren_response_bytes_total", "Response body bytes sent to the public.")),
       request_duration(r.add_histogram(
           "warren_request_duration_seconds", "Time from request head to the end of the response.",
-          {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60})) {}
+          {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60})),
+      sessions(r.add_gauge("warren_sessions", "Live tunnel sessions, connected or closing.")),
+      mux_streams(r.add_gauge("warren_mux_streams", "Live multiplexed streams, in any state.")),
+      buffered_bytes(r.add_gauge("warren_buffered_bytes",
+                                 "Bytes held in tunnel buffers: frames queued to send, body bytes not yet read.")),
+      open_fds(r.add_gauge("warren_open_fds", "Open file descriptors of the gateway process.")) {}
 
 void gateway_metrics::record(unsigned status, double seconds) {
     const std::string code = std::to_string(status);
     requests.with({code}).inc();
     request_duration.observe(seconds);
+}
+
+namespace {
+
+// -1 where /proc is missing: an absent figure, not a false zero.
+std::int64_t count_open_fds() {
+    std::error_code ec;
+    std::filesystem::directory_iterator it("/proc/self/fd", ec);
+    if (ec) return -1;
+    std::int64_t n = 0;
+    for (const std::filesystem::directory_iterator end; it != end; it.increment(ec)) {
+        if (ec) return -1;
+        ++n;
+    }
+    return n - 1;  // the iterator's own descriptor
+}
+
+}  // namespace
+
+void gateway_metrics::sample_leak_gauges() {
+    const auto& g = proto::process_mux_gauges();
+    sessions.set(g.sessions.load(std::memory_order_relaxed));
+    mux_streams.set(g.streams.load(std::memory_order_relaxed));
+    buffered_bytes.set(g.buffered_bytes.load(std::memory_order_relaxed));
+    open_fds.set(count_open_fds());
 }
 
 }  // namespace warren

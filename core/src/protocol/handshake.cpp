@@ -100,6 +100,7 @@ std::string serialize(const ready_message& m) {
     o["max_body_bytes"] = m.max_body_bytes;
     o["request_timeout_ms"] = m.request_timeout_ms;
     o["ping_interval_ms"] = m.ping_interval_ms;
+    o["ping_timeout_ms"] = m.ping_timeout_ms;
     return json::serialize(o);
 }
 
@@ -132,7 +133,8 @@ std::optional<ready_message> parse_ready(std::string_view text, std::string& err
         !get_uint(*o, "max_streams", m.max_streams, false, error) ||
         !get_uint(*o, "max_body_bytes", m.max_body_bytes, false, error) ||
         !get_uint(*o, "request_timeout_ms", m.request_timeout_ms, false, error) ||
-        !get_uint(*o, "ping_interval_ms", m.ping_interval_ms, false, error))
+        !get_uint(*o, "ping_interval_ms", m.ping_interval_ms, false, error) ||
+        !get_uint(*o, "ping_timeout_ms", m.ping_timeout_ms, false, error))
         return std::nullopt;
     return m;
 }

@@ -30,6 +30,7 @@ struct ready_message {
     std::uint64_t max_body_bytes = 0;
     std::uint64_t request_timeout_ms = 0;
     std::uint64_t ping_interval_ms = 0;
+    std::uint64_t ping_timeout_ms = 0;  // 0: not sent (older gateways)
 };
 
 std::string serialize(const hello_message& m);

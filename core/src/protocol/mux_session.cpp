@@ -105,6 +105,7 @@ void mux_session::queue_control(frame_header h, std::string payload) {
     out_frame f;
     encode_header(h, f.header.data());
     f.payload = std::move(payload);
+    f.held.set(f.payload.size());
     control_queue_.push_back(std::move(f));
     writer_signal_.notify();
 }
@@ -116,6 +117,7 @@ void mux_session::queue_data(const std::shared_ptr<mux_stream>& s, std::uint8_t 
     encode_header({frame_type::data, flags, s->id()}, f.header.data());
     f.data_bytes = (flags & flag::meta) ? 0 : payload.size();
     f.payload = std::move(payload);
+    f.held.set(f.payload.size());
     f.stream = s;
     data_queue_.push_back(std::move(f));
     writer_signal_.notify();

@@ -8,6 +8,7 @@
 //
 // Threading: the session and its streams live on one strand (the executor
 // given to the constructor); every call must be made on it.
+#include "protocol/buffer_account.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/mux_stream.hpp"
 #include "protocol/transport.hpp"
@@ -86,6 +87,7 @@ private:
         std::string payload;
         std::shared_ptr<mux_stream> stream;  // set for DATA: queue accounting
         std::size_t data_bytes = 0;          // body bytes in payload (0 for end blocks)
+        buffer_account held;                 // payload bytes, in the buffered-bytes gauge
     };
 
     // Called by streams.
@@ -131,6 +133,7 @@ private:
     std::string close_reason_;
     std::atomic<std::uint64_t> bytes_in_{0};
     std::atomic<std::uint64_t> bytes_out_{0};
+    live_count alive_{process_mux_gauges().sessions};
 };
 
 }  // namespace warren::proto

@@ -61,6 +61,7 @@ boost::asio::awaitable<mux_stream::error_code> mux_stream::read_body(std::string
                 out.assign(body_, 0, n);
                 body_.erase(0, n);
             }
+            body_held_.set(body_.size());
             end = remote_end_ && body_.empty();
             unconsumed_ += out.size();
             co_return error_code{};
@@ -207,6 +208,7 @@ bool mux_stream::on_data(std::string_view payload, std::uint8_t flags) {
     }
     if (recv_hash_) recv_hash_->update(payload);
     body_.append(payload);
+    body_held_.set(body_.size());
     // An empty frame must not release the bytes held before it: they are
     // still unverified.
     if (!integrity_) held_ = 0;
@@ -269,6 +271,7 @@ void mux_stream::fail(error_code ec) {
     unconsumed_ = 0;
     body_.clear();
     body_.shrink_to_fit();
+    body_held_.set(0);
     heads_.clear();
     if (undelivered > 0 && !session_->closed()) session_->connection_consumed(undelivered);
     recv_signal_.notify();

@@ -7,6 +7,7 @@
 // One coroutine reads (read_head/read_body) and one writes (write_*) at a time.
 #include "http/http_head.hpp"
 #include "protocol/async_signal.hpp"
+#include "protocol/buffer_account.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/mux_error.hpp"
 #include "util/secrets.hpp"
@@ -112,6 +113,7 @@ private:
     // receive side
     std::deque<std::pair<response_head, std::uint8_t>> heads_;
     std::string body_;
+    buffer_account body_held_;  // body_.size(), in the buffered-bytes gauge
     std::size_t held_ = 0;  // integrity mode: bytes of the newest frame held back until END
     std::size_t unconsumed_ = 0;  // handed out by read_body, not yet reported by consumed()
     bool remote_end_ = false;
@@ -134,6 +136,7 @@ private:
     error_code error_;
     std::optional<reason_payload> peer_reset_;
     std::function<void()> on_failure_;
+    live_count alive_{process_mux_gauges().streams};
 };
 
 }  // namespace warren::proto
