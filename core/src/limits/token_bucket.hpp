@@ -23,8 +23,9 @@ struct rate {
     std::uint64_t burst = 1;
 
     bool limited() const noexcept { return tokens > 0; }
-    // Time one token takes to come back (at least 1 ns).
+    // Time one token takes to come back (at least 1 ns; 0 when unlimited).
     nanoseconds interval() const noexcept {
+        if (tokens == 0) return nanoseconds(0);
         return std::max(nanoseconds(1), nanoseconds(per.count() / static_cast<std::int64_t>(tokens)));
     }
 };
