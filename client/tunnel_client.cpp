@@ -296,7 +296,6 @@ net::awaitable<int> tunnel_client::run() {
                 out_.status(o.reason + " (" + std::to_string(o.status) + ")");
                 co_return 1;
             }
-            if (o.retry_after.count() > 0) delay = std::max<std::chrono::milliseconds>(delay, o.retry_after);
         }
         if (o.what != connect_outcome::kind::connected) backoff = std::min(backoff * 2, max_backoff);
         if (delay.count() > 0) {
@@ -305,6 +304,10 @@ net::awaitable<int> tunnel_client::run() {
             std::uniform_int_distribution<long> spread(delay.count() / 2, delay.count());
             delay = std::chrono::milliseconds(spread(rng));
         }
+        // The gateway's Retry-After (429, 503) is a floor, after the jitter:
+        // coming back sooner would only be refused again.
+        if (o.what == connect_outcome::kind::refused && o.retry_after.count() > 0)
+            delay = std::max<std::chrono::milliseconds>(delay, o.retry_after);
         if (o.what == connect_outcome::kind::refused)
             out_.status(o.reason + " (" + std::to_string(o.status) + "); retrying in " + seconds_text(delay));
         else if (o.what == connect_outcome::kind::failed)

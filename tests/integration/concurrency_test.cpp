@@ -96,7 +96,8 @@ TEST_F(concurrency_test, five_hundred_requests_in_flight_on_one_tunnel) {
   auto origin = start_origin();
   // Two event-loop threads: public connections move to the tunnel's strand
   // while other requests run on the other thread.
-  auto gw = start_gateway(dir_, "[server]\nthreads = 2\n");
+  // 500 connections from one address: above the default max_connections_per_ip (256).
+  auto gw = start_gateway(dir_, "[server]\nthreads = 2\n[limits]\nmax_connections_per_ip = 1000\n");
   auto cl = start_client(gw.port, origin.port, {"--quiet"});
   const std::string host = cl.name + ".localhost:" + std::to_string(gw.port);
 

@@ -954,7 +954,11 @@ class mux_violation_test : public mux_test, public ::testing::WithParamInterface
 
 TEST_P(mux_violation_test, closes_the_session_with_1008_and_the_reason) {
     const violation_case& c = GetParam();
-    start(windows(violation_stream_window, violation_connection_window));
+    // Frames as large as the windows, so each case meets the check it is about
+    // (the frame-size check has its own test below).
+    auto settings = windows(violation_stream_window, violation_connection_window);
+    settings.max_frame_payload = 1u << 20;
+    start(settings);
     std::optional<error_code> client_stream_result;
     serve_ = [&](stream_ptr s, open_payload, std::uint8_t) -> net::awaitable<void> {
         std::string body;
@@ -988,6 +992,97 @@ TEST_P(mux_violation_test, closes_the_session_with_1008_and_the_reason) {
 
 INSTANTIATE_TEST_SUITE_P(cases, mux_violation_test, ::testing::ValuesIn(violation_cases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// ---- limits: frame size and RESET floods -----------------------------------
+
+TEST_F(mux_test, data_larger_than_max_frame_payload_closes_the_session) {
+    start(windows(64u << 10, 256u << 10));  // max_frame_payload 16 KiB
+    serve_ = [&](stream_ptr, open_payload, std::uint8_t) -> net::awaitable<void> { co_return; };
+    error_code ec;
+    auto s = open(get(), 0, ec);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(run_until([&] { return opened_ == 1; }));
+    link_->push(client_side, make_frame({frame_type::data, 0, s->id()}, std::string((16u << 10) + 1, 'x')), false);
+    ASSERT_TRUE(run_until([&] { return gw_result_.has_value(); }));
+    EXPECT_EQ(*gw_result_, make_error_code(mux_errc::protocol_error));
+    const auto& sent = link_->side[gateway_side].sent_close;
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->code, websocket::close_code::policy_error);
+    const std::string reason(sent->reason.data(), sent->reason.size());
+    EXPECT_NE(reason.find("DATA frame of 16385 bytes is larger than max_frame_payload (16384)"), std::string::npos)
+        << reason;
+}
+
+TEST_F(mux_test, a_frame_of_max_frame_payload_is_fine) {
+    start(windows(64u << 10, 256u << 10));
+    std::string got;
+    std::optional<error_code> result;
+    serve_ = [&](stream_ptr, open_payload, std::uint8_t) -> net::awaitable<void> { co_return; };
+    error_code ec;
+    auto s = open(get(), 0, ec);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(run_until([&] { return opened_ == 1; }));
+    link_->push(client_side, make_frame({frame_type::response, flag::chunked, s->id()}, encode_response(status(200))),
+                false);
+    link_->push(client_side, make_frame({frame_type::data, flag::end, s->id()}, std::string(16u << 10, 'x')), false);
+    spawn(gateway_side, [&]() -> net::awaitable<void> {
+        response_head h;
+        std::uint8_t flags = 0;
+        if (auto e = co_await s->read_head(h, flags)) {
+            result = e;
+            co_return;
+        }
+        result = co_await read_all(s, got);
+    });
+    ASSERT_TRUE(run_until([&] { return result.has_value(); }));
+    EXPECT_FALSE(*result);
+    EXPECT_EQ(got.size(), 16u << 10);
+    EXPECT_FALSE(gw_result_.has_value());
+}
+
+// A hostile tunnel client floods RESETs (here for streams that never
+// existed): past reset_flood_limit per second the gateway sends GOAWAY and
+// closes that session with the reason.
+TEST_F(mux_test, reset_flood_closes_the_session_with_goaway_and_reason) {
+    auto settings = windows(64u << 10, 256u << 10);
+    settings.reset_flood_limit = 50;
+    start(settings);
+    std::string goaway_reason;
+    cl_->on_goaway([&](goaway_code, std::string_view why) { goaway_reason = std::string(why); });
+    for (std::uint32_t i = 0; i < 200; ++i)
+        link_->push(client_side, make_frame({frame_type::reset, 0, 1000 + i}, encode_reason(1, "flood")), false);
+    ASSERT_TRUE(run_until([&] { return gw_result_.has_value(); }));
+    EXPECT_EQ(*gw_result_, make_error_code(mux_errc::protocol_error));
+    const auto& sent = link_->side[gateway_side].sent_close;
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->code, websocket::close_code::policy_error);
+    const std::string reason(sent->reason.data(), sent->reason.size());
+    EXPECT_NE(reason.find("too many RESET/WINDOW frames"), std::string::npos) << reason;
+    ASSERT_TRUE(run_until([&] { return !goaway_reason.empty() || cl_result_.has_value(); }, 5s));
+}
+
+// RESETs that answer streams the gateway opened are not a flood, however many.
+TEST_F(mux_test, resets_that_answer_opened_streams_are_not_a_flood) {
+    auto settings = windows(64u << 10, 256u << 10);
+    settings.reset_flood_limit = 5;
+    settings.max_streams = 1000;
+    start(settings);
+    int refused = 0;
+    serve_ = [&](stream_ptr s, open_payload, std::uint8_t) -> net::awaitable<void> {
+        s->reset(reset_code::refused, "busy");
+        ++refused;
+        co_return;
+    };
+    for (int i = 0; i < 100; ++i) {
+        error_code ec;
+        auto s = open(get(), flag::end, ec);
+        ASSERT_TRUE(s) << ec.message();
+    }
+    ASSERT_TRUE(run_until([&] { return refused == 100; }));
+    run_for(50ms);
+    EXPECT_FALSE(gw_result_.has_value());
+    EXPECT_FALSE(link_->side[gateway_side].sent_close);
+}
 
 // ---- credit is never leaked -------------------------------------------------
 

@@ -179,6 +179,20 @@ field duration_field(std::string_view key, milliseconds& out, milliseconds min, 
             }};
 }
 
+// A rate: "100/s"; its burst is a key of its own (`<key>_burst`).
+field rate_field(std::string_view key, rate_setting& out) {
+    return {key, [&out](const toml::node& node, const place& at) {
+                std::optional<parsed_rate> rate;
+                if (const auto* text = node.as_string()) rate = parse_rate(text->get());
+                if (!rate)
+                    fail_value(at, node,
+                               "expected a rate string: a whole number of requests per second, "
+                               "minute or hour, such as \"100/s\", \"600/m\" or \"1000/h\"");
+                out.tokens = rate->tokens;
+                out.per = rate->per;
+            }};
+}
+
 value_problem check_env_name(std::string_view text) {
     const bool ok = !text.empty() && !(text[0] >= '0' && text[0] <= '9') &&
                     text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") ==
@@ -239,7 +253,17 @@ std::vector<table_spec> table_specs(gateway_config& config) {
          {size_field("header_bytes", limits.header_bytes, kib, mib),
           duration_field("header_timeout", limits.header_timeout, positive),
           duration_field("idle_timeout", limits.idle_timeout, positive),
-          duration_field("handshake_timeout", limits.handshake_timeout, positive)}},
+          duration_field("handshake_timeout", limits.handshake_timeout, positive),
+          count_field("max_connections_per_ip", limits.max_connections_per_ip, 0, 1'000'000),
+          bool_field("rate_limits", limits.rate_limits),
+          rate_field("connects_per_ip", limits.connects_per_ip),
+          count_field("connects_per_ip_burst", limits.connects_per_ip.burst, 1, 1'000'000'000),
+          rate_field("requests_per_ip", limits.requests_per_ip),
+          count_field("requests_per_ip_burst", limits.requests_per_ip.burst, 1, 1'000'000'000),
+          rate_field("requests_per_tunnel", limits.requests_per_tunnel),
+          count_field("requests_per_tunnel_burst", limits.requests_per_tunnel.burst, 1, 1'000'000'000),
+          count_field("rate_limit_keys", limits.rate_limit_keys, 16, 100'000'000),
+          count_field("tunnel_resets_per_second", limits.tunnel_resets_per_second, 1, 1'000'000'000)}},
         {"sessions",
          {string_field("secret_env", config.sessions.secret_env, check_env_name),
           duration_field("ttl", config.sessions.ttl, milliseconds(60'000), milliseconds(90LL * 86'400'000)),
@@ -467,6 +491,13 @@ void check_consistency(const gateway_config& config, const toml::table& root,
              has_cert ? "is set without tls_key; TLS needs both"
                       : "is set without tls_cert; TLS needs both");
     }
+    // A burst only shapes a rate: alone it would silently limit nothing.
+    for (const auto* name : {"connects_per_ip", "requests_per_ip", "requests_per_tunnel"}) {
+        const auto burst = concat({name, "_burst"});
+        if (root["limits"][burst].node() != nullptr && root["limits"][name].node() == nullptr)
+            fail(place_of(root, "limits", burst, file),
+                 concat({"is set without ", name, "; give the rate too, e.g. ", name, " = \"100/s\""}));
+    }
     const auto& tunnels = config.tunnels;
     if (tunnels.max_frame_payload > tunnels.stream_window) {
         // Both minimums make this reachable only with max_frame_payload set.
@@ -510,6 +541,12 @@ gateway_config parse_gateway_config(std::string_view toml_text, const std::strin
         read_table(*table, *spec, name);
     }
     check_consistency(config, root, name);
+
+    // A rate's burst defaults to its count: "100/s" lets 100 through at once.
+    for (auto* rate : {&config.limits.connects_per_ip, &config.limits.requests_per_ip,
+                       &config.limits.requests_per_tunnel}) {
+        if (rate->enabled() && rate->burst == 0) rate->burst = rate->tokens;
+    }
 
     auto& server = config.server;
     if (server.public_url.ends_with('/')) server.public_url.pop_back();

@@ -42,11 +42,30 @@ struct tunnel_settings {
     std::chrono::milliseconds ping_timeout{10'000};
 };
 
+// A rate limit as written in [limits]: `tokens` per `per` ("100/s"), with a
+// bucket of `burst` tokens. tokens == 0: the key was left out, no limit.
+struct rate_setting {
+    std::uint32_t tokens = 0;
+    std::chrono::milliseconds per{1000};
+    std::uint32_t burst = 0;  // 0 until read; then the key's _burst, or `tokens`
+    bool enabled() const noexcept { return tokens > 0; }
+};
+
 struct limit_settings {
     std::uint32_t header_bytes = 32u << 10;            // request head, 431 above
     std::chrono::milliseconds header_timeout{10'000};  // slowloris guard
     std::chrono::milliseconds idle_timeout{120'000};   // keep-alive / body inactivity
     std::chrono::milliseconds handshake_timeout{10'000};
+    std::uint32_t max_connections_per_ip = 256;  // open public connections per address; 0 = unlimited
+    // Rate limits (token buckets, limits/): all off with rate_limits = false.
+    bool rate_limits = true;
+    rate_setting connects_per_ip;      // /_warren/connect
+    rate_setting requests_per_ip;      // public requests (not /_health, /metrics)
+    rate_setting requests_per_tunnel;  // public requests to one tunnel
+    std::uint32_t rate_limit_keys = 100'000;  // addresses (or tunnels) each limiter tracks
+    // RESET and WINDOW frames per second a tunnel client may send beyond what
+    // its streams explain; above it the session is closed (mux abuse guard).
+    std::uint32_t tunnel_resets_per_second = 1000;
 };
 
 // [sessions]: the dashboard's login sessions and admin API tokens.

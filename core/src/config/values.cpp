@@ -148,6 +148,24 @@ std::optional<listen_address> parse_listen_address(std::string_view text) {
     return listen_address{parsed->host_address(), static_cast<std::uint16_t>(number)};
 }
 
+std::optional<parsed_rate> parse_rate(std::string_view text) {
+    const auto slash = text.find('/');
+    if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+    const auto count = text.substr(0, slash);
+    const auto unit = text.substr(slash + 1);
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
+    if (ec != std::errc{} || end != count.data() + count.size() || n < 1 || n > 1'000'000'000)
+        return std::nullopt;
+    parsed_rate rate;
+    rate.tokens = static_cast<std::uint32_t>(n);
+    if (unit == "s") rate.per = std::chrono::seconds(1);
+    else if (unit == "m") rate.per = std::chrono::minutes(1);
+    else if (unit == "h") rate.per = std::chrono::hours(1);
+    else return std::nullopt;
+    return rate;
+}
+
 value_problem check_listen(std::string_view text) {
     if (parse_listen_address(text)) return std::nullopt;
     if (!text.starts_with('[') && std::count(text.begin(), text.end(), ':') > 1)

@@ -33,6 +33,13 @@ std::string format_byte_size(std::uint64_t bytes);
 // characters escaped, cut after 60 characters.
 std::string quote_text(std::string_view text);
 
+// "N/s", "N/m" or "N/h" (N a whole number, 1-1000000000), for [limits] rates.
+struct parsed_rate {
+    std::uint32_t tokens = 0;
+    std::chrono::milliseconds per{1000};
+};
+std::optional<parsed_rate> parse_rate(std::string_view text);
+
 value_problem check_listen(std::string_view text);
 value_problem check_domain(std::string_view text);
 value_problem check_public_url(std::string_view text);

@@ -105,6 +105,7 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
 
     std::string refusal_reason;
     unsigned refusal_status = 0;
+    std::chrono::seconds retry_after{5};
     const auto refuse = [&](unsigned status, std::string reason) {
         refusal_status = status;
         refusal_reason = std::move(reason);
@@ -124,7 +125,11 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
     else if (!websocket::is_upgrade(req)) refuse(400, "expected a WebSocket upgrade to " + std::string(proto::connect_path));
     else if (!c.speaks_v1) refuse(400, "unsupported tunnel protocol; this gateway speaks " + std::string(proto::subprotocol));
     else if (!parser.is_done()) refuse(400, "a connect request cannot have a body");
-    else if (c.api_key.empty() && !cfg.tunnels.allow_anonymous)
+    else if (const auto d = check_rate(limits::rate_kind::connects_per_ip, client_ip_); !d.allowed()) {
+        // Before the key check: guessing keys costs a token per guess.
+        refuse(429, ctx_.limits.reason(limits::rate_kind::connects_per_ip, d));
+        retry_after = d.retry_after;
+    } else if (c.api_key.empty() && !cfg.tunnels.allow_anonymous)
         refuse(401, "this gateway requires an API key (--token or WARREN_TOKEN)");
     else if (!c.wanted_name.empty() && !is_valid_tunnel_name(c.wanted_name))
         refuse(400, "invalid tunnel name \"" + c.wanted_name + "\": use 1-63 lowercase letters, digits and hyphens");
@@ -184,7 +189,8 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
         spdlog::info("tunnel connect from {} refused: {} {}", client_ip_, refusal_status, refusal_reason);
         audit("connect_rejected", static_cast<int>(refusal_status), refusal_reason);
         simple_response r = refusal(refusal_status, refusal_reason);
-        if (refusal_status == 503) r.extra_headers.push_back({"Retry-After", "5"});
+        if (refusal_status == 503 || refusal_status == 429)
+            r.extra_headers.push_back({"Retry-After", std::to_string(std::max<std::int64_t>(1, retry_after.count()))});
         co_await respond(r);
         co_return;
     }
@@ -250,6 +256,7 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
     settings.send_connection_window = hello->connection_window;
     settings.max_frame_payload = cfg.tunnels.max_frame_payload;
     settings.max_streams = cfg.tunnels.max_streams;
+    settings.reset_flood_limit = cfg.limits.tunnel_resets_per_second;
     settings.integrity = cfg.tunnels.integrity || hello->integrity;
 
     proto::ready_message ready;
@@ -279,6 +286,9 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
     if (key) credentials = {true, key->prefix, key->tunnel.owner_username};
     auto t = std::make_shared<tunnel>(claim.name, ready.url, claim.epoch, session, client_ip_, std::move(credentials));
     ctx_.registry.attach(t);
+    // A tunnel session is held to max_tunnels and connects_per_ip, not to the
+    // public connection cap (a NAT full of laptops would hit it).
+    slot_.release();
     if (claim.previous) {
         // The same owner reconnected while its old session looked alive: the
         // old one is replaced (its client stops rather than fighting back).
@@ -297,6 +307,7 @@ net::awaitable<void> http_connection<Stream>::connect_tunnel(http::request_parse
     touch_keyed_tunnel(key ? key->tunnel.name : std::string());
 
     const error_code why = co_await session->run();
+    if (why == proto::mux_errc::protocol_error) ctx_.metrics.tunnel_protocol_closes.inc();
 
     ctx_.registry.detach(*t);
     ctx_.metrics.tunnels.set(static_cast<std::int64_t>(ctx_.registry.live_count()));

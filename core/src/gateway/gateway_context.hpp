@@ -6,6 +6,7 @@
 #include "gateway/gateway_metrics.hpp"
 #include "gateway/traffic_ledger.hpp"
 #include "gateway/tunnel_registry.hpp"
+#include "limits/gateway_limits.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -27,11 +28,12 @@ class sessions;
 
 struct gateway_context {
     gateway_context(const gateway_config& c, metrics_registry& m)
-        : config(c), registry(c.tunnels.reclaim_grace), metrics(m) {}
+        : config(c), registry(c.tunnels.reclaim_grace), metrics(m), limits(c.limits) {}
 
     const gateway_config& config;
     tunnel_registry registry;
     gateway_metrics metrics;
+    limits::gateway_limits limits;  // connection caps and rate limits ([limits])
     std::atomic<bool> draining{false};
     std::atomic<std::int64_t> active_requests{0};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -27,7 +27,39 @@ gateway_metrics::gateway_metrics(metrics_registry& r)
       mux_streams(r.add_gauge("warren_mux_streams", "Live multiplexed streams, in any state.")),
       buffered_bytes(r.add_gauge("warren_buffered_bytes",
                                  "Bytes held in tunnel buffers: frames queued to send, body bytes not yet read.")),
-      open_fds(r.add_gauge("warren_open_fds", "Open file descriptors of the gateway process.")) {}
+      open_fds(r.add_gauge("warren_open_fds", "Open file descriptors of the gateway process.")),
+      rate_limited(r.add_counter_family(
+          "warren_rate_limited_total",
+          "Requests and tunnel connects refused with 429 by a rate limit, by limit and reason "
+          "(rate: over the rate; table_full or no_key: the check could not run, so it failed closed).",
+          {"limit", "reason"})),
+      rate_limiter_keys(r.add_gauge_family("warren_rate_limiter_keys",
+                                           "Keys (addresses or tunnels) a rate limiter tracks.", {"limit"})),
+      connections_refused(r.add_counter(
+          "warren_connections_refused_total",
+          "Public connections closed at once: their address had max_connections_per_ip open.")),
+      tunnel_protocol_closes(r.add_counter(
+          "warren_tunnel_protocol_closes_total",
+          "Tunnel sessions closed for a protocol violation (bad or over-size frames, RESET floods).")) {
+    for (const auto kind : limits::all_rate_kinds) {
+        const auto i = static_cast<std::size_t>(kind);
+        const auto limit = limits::name(kind);
+        rate_limited_series_[i][0] = &rate_limited.with({limit, "rate"});
+        rate_limited_series_[i][1] = &rate_limited.with({limit, "table_full"});
+        rate_limited_series_[i][2] = &rate_limited.with({limit, "no_key"});
+        limiter_keys_series_[i] = &rate_limiter_keys.with({limit});
+    }
+}
+
+void gateway_metrics::record_rate_check(limits::rate_kind kind, const limits::decision& d,
+                                        const limits::keyed_limiter& limiter) {
+    const auto i = static_cast<std::size_t>(kind);
+    limiter_keys_series_[i]->set(static_cast<std::int64_t>(limiter.size()));
+    if (d.allowed()) return;
+    using v = limits::decision::verdict;
+    const std::size_t reason = d.what == v::table_full ? 1 : d.what == v::no_key ? 2 : 0;
+    rate_limited_series_[i][reason]->inc();
+}
 
 void gateway_metrics::record(unsigned status, double seconds) {
     const std::string code = std::to_string(status);

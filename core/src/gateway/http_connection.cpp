@@ -17,13 +17,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <type_traits>
+
 namespace warren {
 namespace net = boost::asio;
 using boost::system::error_code;
 
 template <class Stream>
 http_connection<Stream>::http_connection(Stream stream, boost::beast::flat_buffer buffer,
-                                         gateway_context& ctx, bool tls)
+                                         gateway_context& ctx, bool tls, limits::connection_counter::slot slot)
     : stream_(std::move(stream)),
       buffer_(std::move(buffer)),
       ctx_(ctx),
@@ -38,6 +41,7 @@ http_connection<Stream>::http_connection(Stream stream, boost::beast::flat_buffe
             addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
         client_ip_ = addr.to_string();
     }
+    slot_ = std::move(slot);
     ctx_.metrics.connections.inc();
 }
 
@@ -89,7 +93,7 @@ net::awaitable<bool> http_connection<Stream>::respond(const simple_response& r) 
 template <class Stream>
 net::awaitable<bool> http_connection<Stream>::respond_error(unsigned status, std::string_view message,
                                                             const http::request_parser* parser,
-                                                            bool close) {
+                                                            bool close, std::chrono::seconds retry_after) {
     std::string_view accept;
     bool head_only = false;
     if (parser && parser->is_header_done()) {
@@ -101,9 +105,28 @@ net::awaitable<bool> http_connection<Stream>::respond_error(unsigned status, std
     simple_response r = error_response(status, message, accept);
     r.close = close || ctx_.draining.load();
     r.head_only = head_only;
-    if (status == 503 || status == 429) r.extra_headers.push_back({"Retry-After", "5"});
+    if (status == 503 || status == 429)
+        r.extra_headers.push_back({"Retry-After", std::to_string(std::max<std::int64_t>(1, retry_after.count()))});
     const bool ok = co_await respond(r);
     co_return ok && !r.close;
+}
+
+template <class Stream>
+limits::decision http_connection<Stream>::check_rate(limits::rate_kind kind, std::string_view key) {
+    const auto d = ctx_.limits.check(kind, key);
+    if (const auto* limiter = ctx_.limits.limiter(kind)) ctx_.metrics.record_rate_check(kind, d, *limiter);
+    if (!d.allowed()) spdlog::debug("{} from {} rate limited ({})", limits::name(kind), client_ip_, key);
+    return d;
+}
+
+template <class Stream>
+net::awaitable<bool> http_connection<Stream>::wait_readable(std::chrono::milliseconds idle,
+                                                            const net::any_io_executor& strand) {
+    arm(read_deadline_, idle, strand);
+    auto [ec] = co_await boost::beast::get_lowest_layer(stream_).async_wait(net::socket_base::wait_read,
+                                                                           net::as_tuple(net::use_awaitable));
+    disarm(read_deadline_);
+    co_return !ec && !read_deadline_.fired;
 }
 
 template <class Stream>
@@ -152,7 +175,20 @@ net::awaitable<typename http_connection<Stream>::next_step> http_connection<Stre
     http::request_parser& parser, std::shared_ptr<tunnel>& t, const net::any_io_executor& strand) {
     const auto& cfg = ctx_.config;
     const bool first = served_ == 0 && buffer_.size() == 0;
-    arm(read_deadline_, first ? cfg.limits.header_timeout : cfg.limits.idle_timeout, strand);
+    auto head_deadline = first ? cfg.limits.header_timeout : cfg.limits.idle_timeout;
+    if constexpr (std::is_same_v<Stream, plain_stream>) {
+        // Between keep-alive requests the connection may idle for
+        // idle_timeout; once a request starts, its head must be complete
+        // within header_timeout (a slowloris after a first request is cut like
+        // one on a new connection). Over TLS, bytes may wait decrypted inside
+        // the TLS layer, where a socket wait would not see them: there the
+        // whole head gets idle_timeout.
+        if (!first && buffer_.size() == 0) {
+            if (!co_await wait_readable(cfg.limits.idle_timeout, strand)) co_return next_step::close;
+        }
+        head_deadline = cfg.limits.header_timeout;
+    }
+    arm(read_deadline_, head_deadline, strand);
     const auto ec = co_await http::async_read_head(stream_, buffer_, parser);
     disarm(read_deadline_);
     if (ec) {
@@ -195,6 +231,17 @@ net::awaitable<typename http_connection<Stream>::next_step> http_connection<Stre
         co_return ok && !r.close && parser.keep_alive() ? next_step::proceed : refused;
     }
     const host_route route = route_host(*host, cfg.server.domain);
+    // Requests per address: everything but tunnel connects (connects_per_ip
+    // governs those) and the apex's /_health and /metrics, which health
+    // checkers and scrapers poll and which cost next to nothing.
+    const bool exempt = route.what == host_route::kind::apex && (is_connect || path == "/_health" || path == "/metrics");
+    if (!exempt) {
+        if (const auto d = check_rate(limits::rate_kind::requests_per_ip, client_ip_); !d.allowed()) {
+            const auto reason = ctx_.limits.reason(limits::rate_kind::requests_per_ip, d);
+            const bool keep = co_await respond_error(429, reason, &parser, false, d.retry_after);
+            co_return keep ? next_step::proceed : refused;
+        }
+    }
     if (route.what == host_route::kind::apex) {
         if (is_connect) {
             co_await connect_tunnel(parser);
@@ -210,6 +257,14 @@ net::awaitable<typename http_connection<Stream>::next_step> http_connection<Stre
     } else {
         auto found = ctx_.registry.lookup(route.name);
         if (found.state == tunnel_registry::lookup_state::live) {
+            if (const auto d = check_rate(limits::rate_kind::requests_per_tunnel, route.name); !d.allowed()) {
+                const auto reason = ctx_.limits.reason(limits::rate_kind::requests_per_tunnel, d);
+                const bool keep = co_await respond_error(429, reason, &parser, false, d.retry_after);
+                if (ctx_.request_log)
+                    submit_request_record(parser.head(), route.name, std::chrono::system_clock::now(),
+                                          std::chrono::steady_clock::now(), 429, 0, 0);
+                co_return keep ? next_step::proceed : refused;
+            }
             t = std::move(found.live);
             co_return next_step::proceed;
         }

@@ -13,6 +13,7 @@
 #include "gateway/gateway_context.hpp"
 #include "gateway/responses.hpp"
 #include "http/message_parser.hpp"
+#include "limits/gateway_limits.hpp"
 #include "protocol/mux_stream.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -28,7 +29,10 @@ namespace warren {
 template <class Stream>
 class http_connection : public std::enable_shared_from_this<http_connection<Stream>> {
 public:
-    http_connection(Stream stream, boost::beast::flat_buffer buffer, gateway_context& ctx, bool tls);
+    // `slot` is the connection's place under [limits] max_connections_per_ip,
+    // held until the connection closes (or becomes a tunnel session).
+    http_connection(Stream stream, boost::beast::flat_buffer buffer, gateway_context& ctx, bool tls,
+                    limits::connection_counter::slot slot = {});
     ~http_connection();
 
     // Serves requests until the connection closes. `pending`/`target` carry a
@@ -79,8 +83,17 @@ private:
 
     // Writes a complete response; false if the write failed.
     boost::asio::awaitable<bool> respond(const simple_response& r);
+    // 503 and 429 carry Retry-After: `retry_after` seconds.
     boost::asio::awaitable<bool> respond_error(unsigned status, std::string_view message,
-                                               const http::request_parser* parser, bool close);
+                                               const http::request_parser* parser, bool close,
+                                               std::chrono::seconds retry_after = std::chrono::seconds(5));
+    // One rate limit for this request (or connect): the decision, counted in
+    // /metrics. Allowed when that limit is off.
+    limits::decision check_rate(limits::rate_kind kind, std::string_view key);
+    // Waits until the peer sends something or `idle` passes (plain HTTP only;
+    // true if there is something to read).
+    boost::asio::awaitable<bool> wait_readable(std::chrono::milliseconds idle,
+                                               const boost::asio::any_io_executor& strand);
 
     // Closes the socket when a read or a write stalls. Reads and writes have
     // one deadline each, since a request body and its response can flow at
@@ -103,6 +116,7 @@ private:
     deadline read_deadline_;
     deadline write_deadline_;
     unsigned served_ = 0;
+    limits::connection_counter::slot slot_;
 };
 
 }  // namespace warren

@@ -54,7 +54,35 @@ net::awaitable<void> listener::run() {
     }
 }
 
+namespace {
+
+// The peer's address as the limits key it: IPv4-mapped IPv6 as plain IPv4,
+// so one client is one key whichever way the listener was bound.
+std::string peer_address(const tcp::socket& socket) {
+    error_code ec;
+    const auto ep = socket.remote_endpoint(ec);
+    if (ec) return {};
+    auto addr = ep.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
+    return addr.to_string();
+}
+
+}  // namespace
+
 net::awaitable<void> listener::serve(tcp::socket socket) {
+    // [limits] max_connections_per_ip, checked before any byte is read (or a
+    // TLS handshake spent): over it the connection is closed at once. No 429:
+    // writing an answer to a peer that is holding hundreds of sockets open
+    // costs work, and over TLS there is no way to answer before a handshake.
+    auto slot = ctx_.limits.connections.try_acquire(peer_address(socket));
+    if (!slot) {
+        ctx_.metrics.connections_refused.inc();
+        spdlog::debug("connection from {} refused: max_connections_per_ip ({}) reached", peer_address(socket),
+                      ctx_.limits.connections.max_per_key());
+        error_code ignored;
+        socket.close(ignored);
+        co_return;
+    }
     boost::beast::flat_buffer buffer;
     if (tls_) {
         // Bound the sniff and the TLS handshake (slowloris on the handshake).
@@ -81,14 +109,16 @@ net::awaitable<void> listener::serve(tcp::socket socket) {
                 co_return;
             }
             buffer.consume(used);
-            auto conn = std::make_shared<http_connection<tls_stream>>(std::move(*stream), std::move(buffer), ctx_, true);
+            auto conn = std::make_shared<http_connection<tls_stream>>(std::move(*stream), std::move(buffer), ctx_, true,
+                                                                      std::move(*slot));
             co_await http_connection<tls_stream>::run(conn);
             co_return;
         }
         timer.cancel();
         socket = std::move(stream->next_layer());
     }
-    auto conn = std::make_shared<http_connection<plain_stream>>(std::move(socket), std::move(buffer), ctx_, false);
+    auto conn = std::make_shared<http_connection<plain_stream>>(std::move(socket), std::move(buffer), ctx_, false,
+                                                                 std::move(*slot));
     co_await http_connection<plain_stream>::run(conn);
 }
 

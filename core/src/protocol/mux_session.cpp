@@ -149,6 +149,7 @@ std::shared_ptr<mux_stream> mux_session::open_stream(const request_head& head, s
     else if (next_stream_id_ >= 0x7fffffffu) ec = make_error_code(mux_errc::going_away);
     if (ec) return nullptr;
     const std::uint32_t id = next_stream_id_++;
+    ++opened_in_window_;
     auto s = std::make_shared<mux_stream>(shared_from_this(), id, settings_.send_stream_window,
                                           settings_.recv_stream_window, settings_.integrity);
     if (flags & flag::end) s->local_end_ = true;
@@ -180,6 +181,23 @@ void mux_session::abort() noexcept {
 
 void mux_session::protocol_violation(std::string_view what) {
     if (violation_.empty()) violation_ = std::string(what);
+}
+
+bool mux_session::note_churn() {
+    if (role_ != mux_role::gateway || settings_.reset_flood_limit == 0) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - churn_window_start_ >= std::chrono::seconds(1)) {
+        churn_window_start_ = now;
+        churn_in_window_ = 0;
+        opened_in_window_ = 0;
+    }
+    ++churn_in_window_;
+    if (churn_in_window_ <= 2 * opened_in_window_ + settings_.reset_flood_limit) return true;
+    const std::string why = "too many RESET/WINDOW frames (more than " + std::to_string(settings_.reset_flood_limit) +
+                            " per second beyond the session's streams); closing the session";
+    go_away(goaway_code::protocol_error, why);
+    protocol_violation(why);
+    return false;
 }
 
 void mux_session::fail_all(error_code ec) {
@@ -231,6 +249,10 @@ void mux_session::handle_frame(std::string_view message) {
             const bool meta = h->flags & flag::meta;
             if (meta && !(h->flags & flag::end)) return protocol_violation("end block without END");
             if (!meta) {
+                if (role_ == mux_role::gateway && payload.size() > settings_.max_frame_payload)
+                    return protocol_violation("DATA frame of " + std::to_string(payload.size()) +
+                                              " bytes is larger than max_frame_payload (" +
+                                              std::to_string(settings_.max_frame_payload) + ")");
                 if (static_cast<std::int64_t>(payload.size()) > recv_conn_remaining_)
                     return protocol_violation("connection flow-control window exceeded");
                 recv_conn_remaining_ -= static_cast<std::int64_t>(payload.size());
@@ -262,12 +284,15 @@ void mux_session::handle_frame(std::string_view message) {
                     if (auto s = w.lock()) s->on_credit_available();
             } else if (auto s = find()) {
                 s->on_window(*inc);
+            } else if (!note_churn()) {
+                return;
             }
             return;
         }
         case frame_type::reset: {
             auto why = decode_reason(payload);
             if (!why) return protocol_violation("malformed RESET");
+            if (!note_churn()) return;
             if (auto s = find()) {
                 streams_.erase(h->stream_id);
                 s->on_reset(std::move(*why));

@@ -17,6 +17,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -35,6 +36,11 @@ struct mux_settings {
     std::uint32_t max_streams = 1000;                 // concurrent streams
     std::size_t stream_queue_limit = 256u << 10;      // unwritten bytes one stream may queue
     bool integrity = false;                           // SHA-256 end blocks on every body
+    // Abuse guard (gateway side): RESET frames, and WINDOW frames for streams
+    // that are not open, per second beyond what the streams opened in that
+    // second explain (two each: a RESET and a late WINDOW). Above it the
+    // session is told GOAWAY and closed with the reason. 0 = no guard.
+    std::uint32_t reset_flood_limit = 1000;
 };
 
 enum class mux_role { gateway, client };
@@ -102,6 +108,8 @@ private:
     boost::asio::awaitable<void> write_loop(std::shared_ptr<mux_session> self);
     void handle_frame(std::string_view message);
     void protocol_violation(std::string_view what);
+    // Counts a RESET or stray WINDOW from the peer; false once it is a flood.
+    bool note_churn();
     void fail_all(error_code ec);
 
     boost::asio::any_io_executor strand_;
@@ -125,6 +133,11 @@ private:
     std::vector<std::weak_ptr<mux_stream>> conn_credit_waiters_;
     std::int64_t recv_conn_remaining_;
     std::size_t recv_conn_unacked_ = 0;
+
+    // The abuse guard's one-second window (see mux_settings::reset_flood_limit).
+    std::chrono::steady_clock::time_point churn_window_start_{};
+    std::uint64_t churn_in_window_ = 0;
+    std::uint64_t opened_in_window_ = 0;
 
     bool closed_ = false;
     bool going_away_ = false;
