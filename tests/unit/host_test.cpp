@@ -135,6 +135,35 @@ TEST(host, route_apex_tunnel_other) {
     EXPECT_EQ(r.name, "demo");
 }
 
+// Decisions (docs/RELIABILITY.md "Strict framing and Host"): any valid port is
+// accepted and dropped (the gateway may sit behind a proxy on another port);
+// punycode labels are plain labels, lowercased, never decoded; IP literals
+// are the gateway itself.
+TEST(host, canonical_decisions) {
+    EXPECT_EQ(canonical_host("demo.example.com:0"), "demo.example.com");
+    EXPECT_EQ(canonical_host("XN--BCHER-KVA.Example.COM"), "xn--bcher-kva.example.com");
+    EXPECT_EQ(canonical_host("127.0.0.1.:80"), "127.0.0.1");
+    EXPECT_EQ(canonical_host("[::FFFF:1.2.3.4]"), "[::ffff:1.2.3.4]");
+    EXPECT_EQ(canonical_host("[0:0:0:0:0:0:0:1]:00080"), "[::1]");
+    EXPECT_FALSE(canonical_host("demo.example.com:80:80"));
+    EXPECT_FALSE(canonical_host("demo.example.com\\x"));
+    EXPECT_FALSE(canonical_host("demo.example.com?x"));
+    EXPECT_FALSE(canonical_host("demo.example.com#x"));
+    EXPECT_FALSE(canonical_host("@demo.example.com"));
+    EXPECT_FALSE(canonical_host("demo%2eexample.com"));
+    EXPECT_FALSE(canonical_host("demo\xef\xbc\x8e" "example.com"));  // fullwidth dot
+    EXPECT_FALSE(canonical_host("demo\xe9.example.com"));
+    EXPECT_FALSE(canonical_host("0177.0.0.1"));
+
+    using kind = host_route::kind;
+    const std::string label63(63, 'q');
+    EXPECT_EQ(route_host(label63 + ".example.com", "example.com").what, kind::tunnel);
+    EXPECT_FALSE(canonical_host(std::string(64, 'q') + ".example.com"));
+    // A canonical punycode label is never a tunnel name ("--" at 3-4).
+    EXPECT_EQ(route_host("xn--bcher-kva.example.com", "example.com").what, kind::other);
+    EXPECT_EQ(route_host("[::ffff:1.2.3.4]", "example.com").what, kind::apex);
+}
+
 TEST(host, canonical_then_route) {
     const auto canonical = canonical_host("Demo.Example.COM.:443");
     ASSERT_TRUE(canonical.has_value());

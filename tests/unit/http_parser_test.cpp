@@ -335,6 +335,45 @@ std::vector<request_case> request_cases() {
          http_error::body_too_large, small_body},
         {"truncated body", "POST / HTTP/1.1\r\n" + host + "Content-Length: 5\r\n\r\nhel",
          bhttp::error::partial_message},
+        // '_' spellings of framing and forwarding fields (CGI reads them as '-')
+        {"transfer_encoding alias",
+         "POST / HTTP/1.1\r\n" + host + "Content-Length: 1\r\nTransfer_Encoding: chunked\r\n\r\nz",
+         http_error::field_name_alias},
+        {"content_length alias", "POST / HTTP/1.1\r\n" + host + "content_length: 1\r\n\r\n",
+         http_error::field_name_alias},
+        {"x_forwarded_for alias", "GET / HTTP/1.1\r\n" + host + "X_Forwarded_For: 1.2.3.4\r\n\r\n",
+         http_error::field_name_alias},
+        {"ordinary underscore name", "GET / HTTP/1.1\r\n" + host + "X_Custom_Name: 1\r\n\r\n", ok},
+        {"trailer content_length alias",
+         "POST / HTTP/1.1\r\n" + host +
+             "Transfer-Encoding: chunked\r\n\r\n0\r\nContent_Length: 5\r\n\r\n",
+         http_error::field_name_alias},
+        // chunk extension grammar: whitespace only before ';' or '='
+        {"chunk size trailing space",
+         "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1 \r\nz\r\n0\r\n\r\n",
+         http_error::bad_chunk},
+        {"chunk size inner space",
+         "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1 0\r\nz\r\n0\r\n\r\n",
+         http_error::bad_chunk},
+        {"chunk extension trailing space",
+         "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1;a \r\nz\r\n0\r\n\r\n",
+         http_error::bad_chunk},
+        {"chunk extension empty",
+         "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1;;a\r\nz\r\n0\r\n\r\n",
+         http_error::bad_chunk},
+        {"chunk extension unclosed quote",
+         "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1;a=\"b\r\nz\r\n0\r\n\r\n",
+         http_error::bad_chunk},
+        {"chunk extension bws around =",
+         "POST / HTTP/1.1\r\n" + host +
+             "Transfer-Encoding: chunked\r\n\r\n1 ; a = b ;c=\"d\\\"e\"\r\nz\r\n0\r\n\r\n",
+         ok},
+        // a bare CR is refused as soon as the byte after it is seen, not at a timeout
+        {"bare cr with no line end yet", "GET / HTTP/1.1\r\n" + host + "X-A: a\rb", http_error::bad_line_ending},
+        {"bare cr in request line, no lf", "GET /\rx HTTP/1.1", http_error::bad_line_ending},
+        {"bare cr in chunk line, no lf",
+         "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n1\rz",
+         http_error::bad_line_ending},
     };
 }
 
@@ -536,6 +575,11 @@ TEST(http_parser, strict_response_framing) {
     EXPECT_EQ(parse<false>("HTTP/1.1 200 OK\nX: a\r\n\r\n").ec, http_error::bad_line_ending);
     EXPECT_EQ(parse<false>("HTTP/1.1 20 OK\r\n\r\n").ec, http_error::bad_status_line);
     EXPECT_EQ(parse<false>("HTTP/1.1 099 Odd\r\n\r\n").ec, http_error::bad_status_line);
+    EXPECT_EQ(parse<false>("HTTP/1.1 600 High\r\n\r\n").ec, http_error::bad_status_line);
+    EXPECT_EQ(parse<false>("HTTP/1.1 999 High\r\n\r\n").ec, http_error::bad_status_line);
+    EXPECT_FALSE(parse<false>("HTTP/1.1 599 Edge\r\nContent-Length: 0\r\n\r\n").ec);
+    EXPECT_EQ(parse<false>("HTTP/1.1 200 OK\r\nContent_Length: 0\r\n\r\n").ec,
+              http_error::field_name_alias);
     EXPECT_EQ(parse<false>("HTTP/2 200 OK\r\n\r\n").ec, http_error::bad_version);
     EXPECT_EQ(
         parse<false>(
@@ -545,6 +589,39 @@ TEST(http_parser, strict_response_framing) {
     const auto empty_reason = parse<false>("HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n");
     ASSERT_FALSE(empty_reason.ec) << empty_reason.ec.message();
     EXPECT_EQ(empty_reason.head.reason, "");
+}
+
+// A malformed chunked body that arrives with the head is refused with the
+// head, so the gateway never forwards a request it will then cut short.
+TEST(http_parser, chunked_errors_with_the_head_refuse_the_head) {
+    const std::string head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::pair<std::string, error_code> cases[] = {
+        {"5\r\nhello\n0\r\n\r\n", http_error::bad_chunk},
+        {"5\r\nhello\r\n0\n\r\n", http_error::bad_line_ending},
+        {"5\r\nhelloGET / HTTP/1.1\r\n", http_error::bad_chunk},
+        {"zz\r\n", http_error::bad_chunk},
+        {"1;" + std::string(5000, 'a') + "\r\n", http_error::chunk_line_too_long},
+        {"0\r\nContent-Length: 1\r\n\r\n", http_error::forbidden_trailer},
+        {"0\r\nX: " + std::string(40 * 1024, 'a') + "\r\n\r\n", http_error::trailer_too_large},
+        {"0\r\nX: a\rb", http_error::bad_line_ending},
+    };
+    for (const auto& [body, expected] : cases) {
+        message_parser<true> p;
+        const std::string raw = head + body;
+        error_code ec;
+        p.put(net::buffer(raw), ec);
+        EXPECT_EQ(ec, expected) << body.substr(0, 40);
+        EXPECT_FALSE(p.is_header_done()) << body.substr(0, 40);
+    }
+    // What is not here yet, or is valid, leaves the head accepted.
+    for (const std::string body : {"5\r\nhel", "5\r\nhello\r", "5\r\nhello\r\n0\r\n\r\nGARBAGE", "1;a=b"}) {
+        message_parser<true> p;
+        const std::string raw = head + body;
+        error_code ec;
+        p.put(net::buffer(raw), ec);
+        EXPECT_FALSE(ec) << body << ": " << ec.message();
+        EXPECT_TRUE(p.is_header_done()) << body;
+    }
 }
 
 TEST(http_parser, continue_then_final_response) {

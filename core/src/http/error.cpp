@@ -43,6 +43,8 @@ public:
             case http_error::duplicate_host: return "more than one Host";
             case http_error::bad_host: return "Host is not a valid host[:port]";
             case http_error::method_not_allowed: return "CONNECT is not supported";
+            case http_error::field_name_alias:
+                return "header name with '_' that reads as a framing or forwarding field";
         }
         return "unknown HTTP error";
     }
@@ -92,7 +94,8 @@ unsigned status_for(boost::system::error_code ec) noexcept {
     ec = to_http_error(ec);
     if (ec.category() != http_category()) return 0;
     switch (static_cast<http_error>(ec.value())) {
-        case http_error::header_too_large: return 431;
+        case http_error::header_too_large:
+        case http_error::trailer_too_large: return 431;
         case http_error::body_too_large: return 413;
         case http_error::method_not_allowed: return 405;
         default: return 400;

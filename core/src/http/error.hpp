@@ -32,15 +32,16 @@ enum class http_error {
     duplicate_host,
     bad_host,
     method_not_allowed,  // CONNECT: 405
+    field_name_alias,    // Content_Length, Transfer_Encoding, X_Forwarded_For, ...
 };
 
 const boost::system::error_category& http_category() noexcept;
 
 boost::system::error_code make_error_code(http_error e) noexcept;
 
-// The status to answer a refused message with: 431 header_too_large,
-// 413 body_too_large, 405 method_not_allowed, 400 for every other parse error
-// (ours or Beast's), 0 when ec is not a parse error (I/O, end of stream).
+// The status to answer a refused message with: 431 header_too_large and
+// trailer_too_large, 413 body_too_large, 405 method_not_allowed, 400 for every
+// other parse error (ours or Beast's), 0 when ec is not a parse error (I/O, end of stream).
 unsigned status_for(boost::system::error_code ec) noexcept;
 
 // Maps Beast's parse errors to ours so callers see one category; flow signals

@@ -89,6 +89,38 @@ error_code split_field(std::string_view line, field_view& out) noexcept {
     return {};
 }
 
+// True for a name that is not a framing or forwarding field but becomes one
+// when '_' is read as '-' (CGI variables, PHP, some proxies do): an origin
+// would then see a second Content-Length or Transfer-Encoding, or a spoofed
+// X-Forwarded-For, that the gateway never checked.
+bool is_field_alias(std::string_view name) noexcept {
+    if (name.find('_') == std::string_view::npos) return false;
+    static constexpr std::array<std::string_view, 7> fields = {
+        "content-length",  "transfer-encoding", "host",     "x-forwarded-for",
+        "x-forwarded-host", "x-forwarded-proto", "x-real-ip"};
+    return std::any_of(fields.begin(), fields.end(), [&](std::string_view f) {
+        if (f.size() != name.size()) return false;
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            const char c = name[i] == '_' ? '-' : static_cast<char>(name[i] | 0x20);
+            if (c != f[i]) return false;
+        }
+        return true;
+    });
+}
+
+// A CR in [from, to) that is not followed by LF, when the byte after it is
+// already here: a bare CR, refused before the line is complete.
+bool has_bare_cr(const char* data, std::size_t from, std::size_t to) noexcept {
+    while (from < to) {
+        const void* cr = std::memchr(data + from, '\r', to - from);
+        if (!cr) return false;
+        const auto at = static_cast<std::size_t>(static_cast<const char*>(cr) - data);
+        if (at + 1 < to && data[at + 1] != '\n') return true;
+        from = at + 1;
+    }
+    return false;
+}
+
 error_code check_content_length(std::string_view v) noexcept {
     // Digits only: no sign, no list ("5, 5"), no overflow (19 digits fit u64).
     if (v.empty() || v.size() > 19) return http_error::bad_content_length;
@@ -130,6 +162,52 @@ bool forbidden_in_trailers(std::string_view name) noexcept {
                        [&](std::string_view n) { return iequals(n, name); });
 }
 
+// chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )
+// (RFC 9112 §7.1.1). Beast 1.81 checks this only after our scan passed the
+// line on; checked here, a malformed line is refused before any of the body
+// is forwarded.
+bool valid_chunk_extensions(std::string_view ext) noexcept {
+    std::size_t i = 0;
+    const auto skip_ows = [&] {
+        while (i < ext.size() && is_ows(ext[i])) ++i;
+    };
+    const auto token = [&] {
+        const std::size_t start = i;
+        while (i < ext.size() && is_tchar(static_cast<unsigned char>(ext[i]))) ++i;
+        return i > start;
+    };
+    // Whitespace only before ';' or '=': "5 " and "5;a " are refused.
+    for (;;) {
+        if (i == ext.size()) return true;
+        skip_ows();
+        if (i == ext.size() || ext[i++] != ';') return false;
+        skip_ows();
+        if (!token()) return false;
+        const std::size_t after_name = i;
+        skip_ows();
+        if (i == ext.size() || ext[i] != '=') {
+            i = after_name;
+            continue;
+        }
+        ++i;
+        skip_ows();
+        if (i < ext.size() && ext[i] == '"') {
+            for (++i;; ++i) {
+                if (i == ext.size()) return false;
+                const auto c = static_cast<unsigned char>(ext[i]);
+                if (c == '"') break;
+                if (c == '\\') {
+                    if (++i == ext.size()) return false;
+                    continue;  // control bytes were refused by the caller
+                }
+            }
+            ++i;
+        } else if (!token()) {
+            return false;
+        }
+    }
+}
+
 error_code check_chunk_line(std::string_view line, std::uint64_t& size) noexcept {
     std::size_t digits = 0;
     std::uint64_t v = 0;
@@ -146,8 +224,61 @@ error_code check_chunk_line(std::string_view line, std::uint64_t& size) noexcept
         if (c == '\r') return http_error::bad_line_ending;
         if ((c < 0x20 && c != '\t') || c == 0x7f) return http_error::bad_chunk;
     }
+    if (!valid_chunk_extensions(line.substr(digits))) return http_error::bad_chunk;
     size = v;
     return {};
+}
+
+// One field line of a trailer section (CRLF removed).
+error_code check_trailer_line(std::string_view line) noexcept {
+    field_view f;
+    if (const auto ec = split_field(line, f)) return ec;
+    if (is_field_alias(f.name)) return http_error::field_name_alias;
+    if (forbidden_in_trailers(f.name)) return http_error::forbidden_trailer;
+    return {};
+}
+
+// The chunked body bytes that came in with the head, checked before the head
+// is passed on: a malformed body is then refused with the head, before the
+// request is forwarded, instead of cutting a forwarded request short. Stops
+// without error where the bytes end (the rest is checked as it arrives) and
+// after the trailer section (what follows is the next message).
+error_code check_chunked_ahead(std::string_view b, std::size_t trailer_limit) noexcept {
+    for (;;) {
+        const auto lf = b.substr(0, max_chunk_line + 2).find('\n');
+        if (lf == std::string_view::npos) {
+            if (b.size() >= max_chunk_line + 2) return http_error::chunk_line_too_long;
+            if (has_bare_cr(b.data(), 0, b.size())) return http_error::bad_line_ending;
+            return {};
+        }
+        if (lf == 0 || b[lf - 1] != '\r') return http_error::bad_line_ending;
+        std::uint64_t size = 0;
+        if (const auto ec = check_chunk_line(b.substr(0, lf - 1), size)) return ec;
+        b.remove_prefix(lf + 1);
+        if (size == 0) break;
+        if (b.size() < size) return {};
+        b.remove_prefix(static_cast<std::size_t>(size));
+        if (b.size() >= 1 && b[0] != '\r') return http_error::bad_chunk;
+        if (b.size() >= 2 && b[1] != '\n') return http_error::bad_chunk;
+        if (b.size() < 2) return {};
+        b.remove_prefix(2);
+    }
+    // Trailer section.
+    for (std::size_t used = 0;;) {
+        const auto lf = b.find('\n');
+        if (lf == std::string_view::npos) {
+            if (used + b.size() >= trailer_limit) return http_error::trailer_too_large;
+            if (has_bare_cr(b.data(), 0, b.size())) return http_error::bad_line_ending;
+            return {};
+        }
+        used += lf + 1;
+        if (used > trailer_limit) return http_error::trailer_too_large;
+        if (lf == 0 || b[lf - 1] != '\r') return http_error::bad_line_ending;
+        const auto line = b.substr(0, lf - 1);
+        if (line.empty()) return {};
+        if (const auto ec = check_trailer_line(line)) return ec;
+        b.remove_prefix(lf + 1);
+    }
 }
 
 error_code check_request(const request_head& h) {
@@ -268,6 +399,10 @@ std::size_t message_parser<isRequest>::put_head(const char* data, std::size_t si
         ec = http_error::bad_header;
         return n;
     }
+    if (this->chunked()) {
+        ec = check_chunked_ahead(std::string_view(data + end, size - end), limits_.trailer_bytes);
+        if (ec) return n;
+    }
     phase_ = this->chunked() ? phase::chunk_header : phase::body;
     scan_pos_ = line_start_ = 0;
     return n;
@@ -295,6 +430,10 @@ std::size_t message_parser<isRequest>::put_chunk_header(const char* data, std::s
         if (!lf) {
             if (size >= pos + max_chunk_line + 2) {
                 ec = http_error::chunk_line_too_long;
+                return 0;
+            }
+            if (has_bare_cr(data, pos, limit)) {
+                ec = http_error::bad_line_ending;
                 return 0;
             }
             scan_pos_ = limit;
@@ -345,6 +484,11 @@ std::size_t message_parser<isRequest>::scan_section(const char* data, std::size_
                 ec = trailers ? http_error::trailer_too_large : http_error::header_too_large;
                 return 0;
             }
+            // Do not wait (for a timeout) on a line a bare CR already spoiled.
+            if (has_bare_cr(data, line_start_, limit)) {
+                ec = http_error::bad_line_ending;
+                return 0;
+            }
             scan_pos_ = limit;
             ec = bhttp::error::need_more;
             return 0;
@@ -370,14 +514,15 @@ std::size_t message_parser<isRequest>::scan_section(const char* data, std::size_
         }
         if (line.empty()) return lf_at + 1;
 
+        if (trailers) {
+            if ((ec = check_trailer_line(line))) return 0;
+            continue;
+        }
         field_view f;
         if ((ec = split_field(line, f))) return 0;
-        if (trailers) {
-            if (forbidden_in_trailers(f.name)) {
-                ec = http_error::forbidden_trailer;
-                return 0;
-            }
-            continue;
+        if (is_field_alias(f.name)) {
+            ec = http_error::field_name_alias;
+            return 0;
         }
         if (iequals(f.name, "Content-Length")) {
             if (++content_lengths_ > 1) {
@@ -447,7 +592,8 @@ template <bool isRequest>
 void message_parser<isRequest>::on_response_impl(int code, boost::beast::string_view reason,
                                                  int version, error_code& ec) {
     if constexpr (!isRequest) {
-        if (code < 100) {
+        // RFC 9110 §15: codes outside 100-599 are invalid (Beast takes any 3 digits).
+        if (code < 100 || code > 599) {
             ec = http_error::bad_status_line;
             return;
         }
